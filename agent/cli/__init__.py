@@ -1,0 +1,41 @@
+"""The ``orc`` command line: one click group, one module per command."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from agent.__about__ import __version__
+from agent.cli.schema_js import schema_js
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_CONFIG = 2
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Exit codes: 0 ok, 1 failure, 2 bad configuration. Docs: README.md and docs/.",
+)
+@click.version_option(__version__, prog_name="orc")
+def cli() -> None:
+    """Run work over YouTube playlists and channels, coordinated through a Google Sheet."""
+
+
+cli.add_command(schema_js)
+
+
+def _register_optional() -> None:
+    """Attach commands whose modules may pull heavier imports."""
+    from agent.cli.emulator import emulator
+
+    cli.add_command(emulator)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(cli.main(standalone_mode=True))
