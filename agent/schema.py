@@ -156,10 +156,21 @@ TABS_BY_TITLE: Mapping[str, TabSpec] = {t.title: t for t in ALL_TABS}
 
 #: The single row of ``Leader Election`` that the agents compete for.
 LEADER_ELECTION_NAME = "orchestrator-leader"
+#: Separator of the fields of a lease cell: ``STATE|id|attempts|owner|stamp``.
+LEASE_SEPARATOR = "|"
+#: The lease cell of a row that waits in a queue tab, as written by anyone who queues it.
+PENDING_LEASE_TEMPLATE = "PENDING|{id}|0|-|0"
+#: A worker whose last heartbeat is older than this is shown as stale.
+STALE_HEARTBEAT_SECONDS = 120
 #: Google's limit on the characters in one cell.
 MAX_CELL_CHARS = 50_000
 #: Marker appended to text cut to fit a cell.
 TRUNCATION_MARKER = " …[truncated]"
+
+
+def pending_lease(row_id: str) -> str:
+    """The lease cell of a queued row whose ID is ``row_id``."""
+    return PENDING_LEASE_TEMPLATE.format(id=row_id)
 
 
 def fit_cell(text: str, limit: int = MAX_CELL_CHARS) -> str:
@@ -256,6 +267,9 @@ def render_schema_js() -> str:
         "taskStatus": [s.value for s in Status],
         "workerStatus": [s.value for s in WorkerStatus],
         "leaderElectionName": LEADER_ELECTION_NAME,
+        "leaseSeparator": LEASE_SEPARATOR,
+        "pendingLeaseTemplate": PENDING_LEASE_TEMPLATE,
+        "staleHeartbeatSeconds": STALE_HEARTBEAT_SECONDS,
         "maxCellChars": MAX_CELL_CHARS,
         "truncationMarker": TRUNCATION_MARKER,
     }

@@ -458,6 +458,9 @@ const SCHEMA = Object.freeze({
     "INACTIVE"
   ],
   "leaderElectionName": "orchestrator-leader",
+  "leaseSeparator": "|",
+  "pendingLeaseTemplate": "PENDING|{id}|0|-|0",
+  "staleHeartbeatSeconds": 120,
   "maxCellChars": 50000,
   "truncationMarker": " …[truncated]"
 });
