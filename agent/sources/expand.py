@@ -1,0 +1,123 @@
+"""Expand one source URL into its videos with yt-dlp (flat extraction, no download).
+
+- a single YouTube video yields one entry built from its id, without any request;
+- a playlist (``watch?v=…&list=…`` included) is read as the playlist;
+- a channel root is read over the tabs of ``options.channel_tabs`` (videos, shorts, streams):
+  when all three are wanted yt-dlp reads the root (a playlist of tab playlists, flattened here),
+  otherwise each wanted tab is read on its own and a missing tab is only an error when no
+  wanted tab exists;
+- anything else (policy ``any``) is handed to yt-dlp as is (e.g. a page of embeds, an RSS feed).
+
+Failures raise :class:`~agent.sources.failures.ExpansionError` (a ``SourceError``):
+``retry_later`` for bot checks, rate limits and transport errors, otherwise a dead letter with
+yt-dlp's reason. An invalid URL raises :class:`~agent.errors.InvalidUrlError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from agent.schema import fit_cell
+from agent.sources.failures import ExpansionError, classify_failure, permanent
+from agent.sources.flatten import Collector, entry_title
+from agent.sources.model import Expansion, VideoEntry
+from agent.sources.options import ExpandOptions
+from agent.sources.urls import CHANNEL_TABS, SourceRef, classify_url, watch_url
+from agent.sources.ytdlp import extract_flat, open_session
+
+__all__ = ["ExpandOptions", "Expansion", "VideoEntry", "expand_source"]
+
+_USER_FILTERS = ("shorts", "streams", "title_filter")
+_Result = tuple[str | None, Mapping[str, Any] | None]
+
+
+def expand_source(url: str, options: ExpandOptions | None = None) -> Expansion:
+    """Expand ``url`` into the videos it lists, filtered as ``options`` say.
+
+    Raises :class:`~agent.errors.InvalidUrlError` for a URL the policy rejects and
+    :class:`~agent.sources.failures.ExpansionError` (``retry_later`` or not) when yt-dlp fails
+    or finds no videos at all.
+    """
+    options = options or ExpandOptions()
+    ref = classify_url(url, options.policy)
+    if ref.kind == "video" and ref.video_id:
+        return _single_video(ref, ref.video_id)
+    results = _extract(ref, options)
+    collector = Collector(ref, options)
+    for tab, info in results:
+        collector.walk(info, tab)
+    expansion = collector.expansion
+    expansion.title = _source_title(ref, results)
+    _check_not_empty(expansion)
+    return expansion
+
+
+def _single_video(ref: SourceRef, video_id: str) -> Expansion:
+    """One entry built from the id: no request, so single-video sources work offline."""
+    entry = VideoEntry(video_key=video_id, url=watch_url(video_id), title="")
+    return Expansion(source=ref, title=f"Video {video_id}", entries=[entry], total_seen=1)
+
+
+def _extract(ref: SourceRef, options: ExpandOptions) -> list[_Result]:
+    with open_session(options) as ydl:
+        if ref.kind == "channel" and ref.channel_tab is None:
+            tabs = options.wanted_tabs
+            if not tabs:
+                raise permanent(ref.url, "CHANNEL_TABS and INCLUDE_* leave no tab to read")
+            if set(tabs) != set(CHANNEL_TABS):
+                return _extract_tabs(ydl, ref, tabs)
+        return [(ref.channel_tab, _extract_one(ydl, ref.url, ref.url))]
+
+
+def _extract_one(ydl: Any, source_url: str, url: str) -> Mapping[str, Any] | None:
+    from yt_dlp.utils import YoutubeDLError
+
+    try:
+        return extract_flat(ydl, url)
+    except (YoutubeDLError, OSError) as exc:
+        raise classify_failure(source_url, exc) from exc
+
+
+def _extract_tabs(ydl: Any, ref: SourceRef, tabs: tuple[str, ...]) -> list[_Result]:
+    """Read each wanted tab; a missing tab is skipped unless every wanted tab is missing."""
+    results: list[_Result] = []
+    missing: list[str] = []
+    for tab in tabs:
+        try:
+            results.append((tab, _extract_one(ydl, ref.url, f"{ref.url}/{tab}")))
+        except ExpansionError as exc:
+            if exc.retry_later or "does not have a" not in exc.reason:
+                raise
+            missing.append(exc.reason)
+    if not results:
+        raise permanent(ref.url, "; ".join(missing))
+    return results
+
+
+def _source_title(ref: SourceRef, results: list[_Result]) -> str:
+    """The source's name: the playlist title, or the channel's name for a channel."""
+    for _, info in results:
+        if not info:
+            continue
+        if ref.kind == "channel":
+            name = info.get("channel") or info.get("uploader")
+            if isinstance(name, str) and name:
+                return fit_cell(name)
+            title = entry_title(info)
+            if len(results) > 1 or ref.channel_tab:
+                title = title.rpartition(" - ")[0] or title
+            if title:
+                return title
+        title = entry_title(info)
+        if title:
+            return title
+    return fit_cell(ref.url)
+
+
+def _check_not_empty(expansion: Expansion) -> None:
+    """No videos at all is a dead letter, unless the user's own filters removed them."""
+    if expansion.entries or any(expansion.skipped.get(r) for r in _USER_FILTERS):
+        return
+    counts = ", ".join(f"{n} {reason}" for reason, n in sorted(expansion.skipped.items()))
+    raise permanent(expansion.source.url, "no videos found" + (f" ({counts})" if counts else ""))

@@ -1,0 +1,86 @@
+"""Settings of one expansion, built from :class:`agent.config.Config` or by hand in tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agent.errors import ConfigError
+from agent.sources.urls import CHANNEL_TABS, Policy
+
+if TYPE_CHECKING:
+    from agent.config import Config
+
+
+@dataclass(frozen=True)
+class ExpandOptions:
+    """Filters and yt-dlp settings for :func:`agent.sources.expand.expand_source`.
+
+    - ``max_entries``: keep at most this many videos per source (0 = no limit).
+    - ``include_shorts`` / ``include_streams``: keep Shorts / live streams (and past streams).
+    - ``title_regex``: keep only videos whose title matches (``re.search``).
+    - ``channel_tabs``: the channel tabs a channel root expands over.
+    - ``sleep_interval_requests``: seconds yt-dlp waits between its HTTP requests.
+    - ``cookies_file``: a Netscape cookies file handed to yt-dlp.
+    - ``policy``: ``youtube`` (YouTube URLs only) or ``any`` (whatever yt-dlp can expand).
+    - ``extra_extractors``: yt-dlp InfoExtractor classes or instances tried *before* the built-in
+      ones (tests and the demo serve YouTube-shaped results through them).
+    - ``socket_timeout``: seconds before a silent connection counts as a transport error.
+    - ``ytdlp_params``: further yt-dlp parameters, applied last.
+    """
+
+    max_entries: int = 0
+    include_shorts: bool = True
+    include_streams: bool = True
+    title_regex: str | None = None
+    channel_tabs: tuple[str, ...] = CHANNEL_TABS
+    sleep_interval_requests: float = 0.0
+    cookies_file: Path | None = None
+    policy: Policy = "youtube"
+    extra_extractors: tuple[Any, ...] = ()
+    socket_timeout: float = 30.0
+    ytdlp_params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.max_entries < 0:
+            raise ConfigError("MAX_ENTRIES_PER_SOURCE", "must be 0 (no limit) or more")
+        unknown = [t for t in self.channel_tabs if t not in CHANNEL_TABS]
+        if unknown or not self.channel_tabs:
+            raise ConfigError(
+                "CHANNEL_TABS", f"must list some of {', '.join(CHANNEL_TABS)} (got {unknown})"
+            )
+        if self.title_regex:
+            try:
+                re.compile(self.title_regex)
+            except re.error as exc:
+                raise ConfigError(
+                    "TITLE_REGEX", f"is not a valid regular expression ({exc})"
+                ) from None
+
+    @classmethod
+    def from_config(cls, config: Config, **overrides: Any) -> ExpandOptions:
+        """The options a :class:`Config` describes; ``overrides`` replace single fields."""
+        values: dict[str, Any] = {
+            "max_entries": config.max_entries_per_source,
+            "include_shorts": config.include_shorts,
+            "include_streams": config.include_streams,
+            "title_regex": config.title_regex,
+            "channel_tabs": tuple(t.lower() for t in config.channel_tab_list),
+            "sleep_interval_requests": config.ytdlp_sleep_requests,
+            "cookies_file": config.cookies_file,
+            "policy": config.source_url_policy,
+            "socket_timeout": config.request_timeout_seconds,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def wanted_tabs(self) -> tuple[str, ...]:
+        """``channel_tabs`` without the tabs the include flags exclude."""
+        excluded = {"shorts"} if not self.include_shorts else set()
+        if not self.include_streams:
+            excluded.add("streams")
+        return tuple(t for t in self.channel_tabs if t not in excluded)

@@ -1,0 +1,76 @@
+"""Helpers for the sources tests: a real HTTP server on 127.0.0.1, synthetic options."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from agent.sources import ExpandOptions
+from agent.sources.synthetic import Catalog, SyntheticYoutubeIE
+
+
+@dataclass
+class Route:
+    """What the test server answers on one path."""
+
+    body: str = ""
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+
+class LocalSite:
+    """A ``ThreadingHTTPServer`` on a free port of 127.0.0.1, serving :class:`Route` objects."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: list[str] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.hits.append(self.path)
+                route = site.routes.get(self.path.split("?")[0])
+                if route is None:
+                    route = Route(body="not here", status=404, content_type="text/plain")
+                if route.delay_s:
+                    time.sleep(route.delay_s)
+                body = route.body.encode()
+                try:
+                    self.send_response(route.status)
+                    self.send_header("Content-Type", route.content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    for name, value in route.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def synthetic_options(catalog: Catalog, **fields: Any) -> ExpandOptions:
+    """Options whose first extractor serves ``catalog``."""
+    return ExpandOptions(extra_extractors=(SyntheticYoutubeIE(catalog),), **fields)
