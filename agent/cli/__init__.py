@@ -29,8 +29,11 @@ cli.add_command(schema_js)
 def _register_optional() -> None:
     """Attach commands whose modules may pull heavier imports."""
     from agent.cli.emulator import emulator
+    from agent.cli.init import init
+    from agent.cli.run import check, run
 
-    cli.add_command(emulator)
+    for command in (run, init, check, emulator):
+        cli.add_command(command)
 
 
 _register_optional()

@@ -45,10 +45,10 @@ class TokenBucket:
                 now = self._clock()
                 self._refill(now)
                 hold = self._penalty_until - now
-                if hold <= 0 and self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                if hold <= 0 and self._tokens >= 1.0 - 1e-9:
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     return waited
-                need = max(hold, (1.0 - self._tokens) / self.rate_per_s)
+                need = max(hold, (1.0 - self._tokens) / self.rate_per_s, 0.001)
             self._sleep(need)
             waited += need
 

@@ -1,0 +1,110 @@
+"""``orc run`` and ``orc check``: run a worker; tell a supervisor whether it is alive."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from types import FrameType
+
+import click
+
+from agent.cli.common import EXIT_FAILURE, EXIT_OK, fail, logging_options, start
+from agent.clock import parse_utc_iso
+from agent.coordination.workers import WorkerRegistry
+from agent.errors import AgentError
+from agent.schema import WorkerStatus
+from agent.sheets.gateway import SheetsGateway
+from agent.worker import Orchestrator, load_handler
+
+
+@click.command("run")
+@click.option("--handler", metavar="MODULE:FUNCTION", help="Callback run on each video URL.")
+@click.option("--burst", is_flag=True, help="Exit when no work is left.")
+@logging_options
+def run(handler: str | None, burst: bool, log_format: str, log_level: str) -> None:
+    """Run a worker: heartbeat, take leadership when free, claim tasks, run the callback.
+
+    \b
+    The first SIGINT/SIGTERM finishes the running tasks, gives back unstarted ones, marks
+    the worker INACTIVE and releases leadership; a second one gives back every claim and
+    exits at once.
+
+    \b
+    Examples:
+      orc run                                   # TASK_HANDLER from the environment
+      orc run --handler agent.handlers:metadata
+      orc run --burst                           # drain the queue, then exit
+    """
+    config = start(log_format, log_level, task_handler=handler)
+    try:
+        callback = load_handler(config.task_handler)
+        orchestrator = Orchestrator(config)
+    except AgentError as exc:
+        fail(exc)
+        return
+    signals_seen = 0
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal signals_seen
+        signals_seen += 1
+        if signals_seen == 1:
+            click.echo(
+                f"orc: {signal.Signals(signum).name}: finishing (again to quit now)", err=True
+            )
+            orchestrator.request_stop()
+        else:
+            threading.Thread(target=orchestrator.abort, daemon=True).start()
+            time.sleep(min(5.0, config.request_timeout_seconds))
+            os._exit(130)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        orchestrator.run(callback, burst=burst)
+    except AgentError as exc:
+        orchestrator.close()
+        fail(exc)
+    orchestrator.close()
+
+
+@click.command("check")
+@click.option(
+    "--max-age",
+    type=float,
+    default=None,
+    help="Oldest acceptable heartbeat in seconds (default: 3 x HEARTBEAT_SECONDS).",
+)
+@logging_options
+def check(max_age: float | None, log_format: str, log_level: str) -> None:
+    """Exit 0 when this worker's (WORKER_NAME) heartbeat is fresh, 1 otherwise.
+
+    \b
+    Example (systemd, Docker HEALTHCHECK, Kubernetes liveness probe):
+      orc check || restart-the-agent
+    """
+    config = start(log_format, log_level)
+    limit = max_age if max_age is not None else 3 * config.heartbeat_seconds
+    try:
+        gateway = SheetsGateway.from_config(config)
+        registry = WorkerRegistry(gateway, config.worker_name)
+        (values,) = gateway.read([registry.read_range()])
+    except AgentError as exc:
+        fail(exc)
+        return
+    registry.cmap = None
+    from agent.schema import WORKERS, ColumnMap
+
+    cmap = ColumnMap(WORKERS, values[0] if values else [])
+    for row in values[1:]:
+        cells = {k: (row[i] if i < len(row) else "") for k, i in cmap.index.items()}
+        if cells.get("worker_name") != config.worker_name:
+            continue
+        beat = parse_utc_iso(cells.get("last_heartbeat", ""))
+        age = time.time() - beat if beat is not None else float("inf")
+        active = cells.get("status") == WorkerStatus.ACTIVE.value
+        click.echo(f"{config.worker_name}: {cells.get('status')} heartbeat {age:.0f}s ago")
+        raise SystemExit(EXIT_OK if active and age <= limit else EXIT_FAILURE)
+    click.echo(f"{config.worker_name}: no row in the Workers tab")
+    raise SystemExit(EXIT_FAILURE)

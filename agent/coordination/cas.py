@@ -1,0 +1,86 @@
+"""Compare-and-set on one cell with the Sheets API's ``findReplace`` request.
+
+A ``findReplace`` whose pattern matches only the exact old value of a cell, limited to one
+column, changes that cell if and only if it still holds that value; ``occurrencesChanged`` in the
+reply says whether it did. Requests inside one ``batchUpdate`` apply together, in order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def java_regex_literal(text: str) -> str:
+    """``text`` as a regex matching itself, valid in Java and Python alike.
+
+    Every character that is not a letter, a digit or ``_`` gets a backslash: a backslash before
+    a non-alphanumeric character is always a literal in both dialects.
+    """
+    return "".join(ch if ch.isalnum() or ch == "_" else "\\" + ch for ch in text)
+
+
+def java_replacement_literal(text: str) -> str:
+    """``text`` as a Java replacement string with no group references."""
+    return text.replace("\\", "\\\\").replace("$", "\\$")
+
+
+def column_range(sheet_id: int, column_index: int, *, start_row_index: int = 1) -> dict[str, int]:
+    """A GridRange covering one column below the header row."""
+    return {
+        "sheetId": sheet_id,
+        "startRowIndex": start_row_index,
+        "startColumnIndex": column_index,
+        "endColumnIndex": column_index + 1,
+    }
+
+
+def cas_request(sheet_id: int, column_index: int, old: str, new: str) -> dict[str, Any]:
+    """A findReplace request that turns the cell holding exactly ``old`` into ``new``."""
+    return {
+        "findReplace": {
+            "find": "^" + java_regex_literal(old) + "$",
+            "replacement": java_replacement_literal(new),
+            "matchCase": True,
+            "matchEntireCell": True,
+            "searchByRegex": True,
+            "includeFormulas": False,
+            "range": column_range(sheet_id, column_index),
+        }
+    }
+
+
+def occurrences(reply: dict[str, Any]) -> int:
+    """``occurrencesChanged`` of a findReplace reply (0 when omitted)."""
+    return int(reply.get("findReplace", {}).get("occurrencesChanged", 0))
+
+
+def delete_duplicates_request(sheet_id: int, column_indexes: list[int]) -> dict[str, Any]:
+    """Remove every row whose values in ``column_indexes`` repeat an earlier row's, header included.
+
+    The range spans whole rows (no column bounds) so user columns move with their rows.
+    """
+    return {
+        "deleteDuplicates": {
+            "range": {"sheetId": sheet_id, "startRowIndex": 0},
+            "comparisonColumns": [
+                {
+                    "sheetId": sheet_id,
+                    "dimension": "COLUMNS",
+                    "startIndex": index,
+                    "endIndex": index + 1,
+                }
+                for index in column_indexes
+            ],
+        }
+    }
+
+
+def set_cell_request(sheet_id: int, row_index: int, column_index: int, text: str) -> dict[str, Any]:
+    """An unconditional write of ``text`` (as a string, never a formula) to one cell."""
+    return {
+        "updateCells": {
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": text}}]}],
+            "fields": "userEnteredValue",
+            "start": {"sheetId": sheet_id, "rowIndex": row_index, "columnIndex": column_index},
+        }
+    }

@@ -1,0 +1,144 @@
+"""Putting rows into queue tabs from outside the agent loop: add sources, requeue DLQ rows.
+
+Both are safe while agents run: rows are only appended (INSERT_ROWS) to queue tabs, and
+requeued rows leave the DLQ through a tombstone removed by ``deleteDuplicates`` (content, not
+row numbers). Requeueing is idempotent: an ID already queued is not queued twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from agent.clock import utc_iso
+from agent.coordination.cas import cas_request, delete_duplicates_request
+from agent.coordination.lease import pending
+from agent.schema import (
+    SOURCES,
+    SOURCES_DLQ,
+    TASKS,
+    TASKS_DLQ,
+    ColumnMap,
+    Status,
+    TabSpec,
+    fit_cell,
+)
+from agent.sheets.a1 import column_range, quote_title, rows_range
+from agent.sheets.gateway import SheetsGateway
+
+QUEUE_OF_DLQ: dict[str, TabSpec] = {TASKS_DLQ.title: TASKS, SOURCES_DLQ.title: SOURCES}
+
+
+@dataclass
+class RequeueReport:
+    """IDs requeued, and IDs skipped with the reason."""
+
+    requeued: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _headers(gateway: SheetsGateway, specs: Sequence[TabSpec]) -> list[ColumnMap]:
+    replies = gateway.read([f"{quote_title(s.title)}!1:1" for s in specs])
+    maps = []
+    for spec, rows in zip(specs, replies, strict=True):
+        cmap = ColumnMap(spec, rows[0] if rows else [])
+        cmap.require()
+        maps.append(cmap)
+    return maps
+
+
+def queue_rows(cmap: ColumnMap, items: Iterable[dict[str, str]]) -> list[list[str | None]]:
+    """Rows for a queue tab: each item's values plus a fresh PENDING state and lease."""
+    rows = []
+    for item in items:
+        row_id = item.get("id") or str(uuid.uuid4())
+        values = {k: fit_cell(v) for k, v in item.items() if k in cmap.index}
+        values.update(
+            {
+                "id": row_id,
+                "status": Status.PENDING.value,
+                "attempts": "0",
+                "lease": pending(row_id).encode(),
+            }
+        )
+        for key in ("claimed_at", "completed_at", "worker", "error"):
+            if key in cmap.index:
+                values[key] = ""
+        rows.append(cmap.row_from(values))
+    return rows
+
+
+def add_sources(gateway: SheetsGateway, urls: Sequence[str]) -> list[str]:
+    """Append sources (already validated by the caller); return their new IDs."""
+    (cmap,) = _headers(gateway, [SOURCES])
+    items = [{"id": str(uuid.uuid4()), "url": url.strip()} for url in urls]
+    if items:
+        gateway.append(SOURCES.title, queue_rows(cmap, items))
+    return [item["id"] for item in items]
+
+
+def enqueue_tasks(gateway: SheetsGateway, items: Sequence[dict[str, str]]) -> list[str]:
+    """Append tasks (``url``, optional ``name``, ``video_key``, ``source_id``, ``id``)."""
+    (cmap,) = _headers(gateway, [TASKS])
+    now = utc_iso()
+    prepared = []
+    for item in items:
+        values = dict(item)
+        values.setdefault("id", str(uuid.uuid4()))
+        values.setdefault("created_at", now)
+        prepared.append(values)
+    if prepared:
+        gateway.append(TASKS.title, queue_rows(cmap, prepared))
+    return [values["id"] for values in prepared]
+
+
+def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> RequeueReport:
+    """Move DLQ rows (all when ``ids`` is None) back to the end of their queue as PENDING."""
+    queue = QUEUE_OF_DLQ[dlq.title]
+    dlq_map, queue_map = _headers(gateway, [dlq, queue])
+    dlq_rows, queued_ids = gateway.read(
+        [
+            rows_range(dlq.title, 2, None, dlq_map.width),
+            column_range(queue.title, queue_map.col("id"), 2),
+        ]
+    )
+    already = {row[0] for row in queued_ids if row}
+    report = RequeueReport()
+    by_id: dict[str, dict[str, str]] = {}
+    for row in dlq_rows:
+        record = {k: (row[i] if i < len(row) else "") for k, i in dlq_map.index.items()}
+        if record.get("id"):
+            by_id.setdefault(record["id"], record)
+    wanted = list(by_id) if ids is None else list(dict.fromkeys(ids))
+    to_queue: list[dict[str, str]] = []
+    to_remove: list[str] = []
+    for row_id in wanted:
+        record = by_id.get(row_id)
+        if record is None:
+            report.skipped[row_id] = f"not in {dlq.title}"
+            continue
+        to_remove.append(row_id)
+        if row_id in already:
+            report.skipped[row_id] = f"already in {queue.title}"
+            continue
+        record.pop("error", None)
+        to_queue.append(record)
+        report.requeued.append(row_id)
+    if to_queue:
+        gateway.append(queue.title, queue_rows(queue_map, to_queue))
+    if to_remove:
+        _remove_by_id(gateway, dlq, dlq_map, to_remove)
+    return report
+
+
+def _remove_by_id(
+    gateway: SheetsGateway, tab: TabSpec, cmap: ColumnMap, ids: Sequence[str]
+) -> None:
+    """Delete rows by ID wherever they are: ID cell -> header text, then deleteDuplicates."""
+    sheet_id = gateway.tab(tab.title).sheet_id
+    id_col = cmap.col("id")
+    header = tab.column("id").header(cmap.language)
+    requests = [cas_request(sheet_id, id_col, row_id, header) for row_id in ids]
+    requests.append(delete_duplicates_request(sheet_id, [id_col]))
+    gateway.batch_update(requests)

@@ -1,0 +1,456 @@
+"""A queue tab (Tasks or Sources) with its History and DLQ: claim, renew, finish, release.
+
+Every decision rests on the lease cell, changed only by compare-and-set (``findReplace`` on the
+lease column, pattern = exact old value, which contains the row's ID). Row numbers are used
+for two things only, both harmless when rows shift (see docs/protocol.md): choosing which
+window of rows to read, and rewriting the display columns (Status, Claimed At, Worker,
+Attempts) from the lease in the same cycle they were read.
+
+Moving a finished row takes three steps: CAS to DONE/FAILED (fences a worker that lost its
+lease), append to History/DLQ, then a tombstone (ID and lease cells set to their header text
+by CAS) removed by ``deleteDuplicates`` on those two columns, which deletes rows by content.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.clock import utc_iso
+from agent.coordination.batch import WriteBatch
+from agent.coordination.cas import (
+    cas_request,
+    delete_duplicates_request,
+    occurrences,
+    set_cell_request,
+)
+from agent.coordination.lease import Lease, LeaseState
+from agent.coordination.observer import LeaseObserver
+from agent.coordination.rows import QueueRow, parse_rows
+from agent.schema import ColumnMap, Status, TabSpec, fit_cell
+from agent.sheets.a1 import column_range, quote_title, rows_range
+from agent.sheets.gateway import SheetsGateway
+
+log = logging.getLogger(__name__)
+
+#: Display columns rewritten from the lease, and how.
+DISPLAY_KEYS = ("status", "claimed_at", "worker", "attempts")
+MAX_ERROR_CHARS = 2_000
+
+
+@dataclass
+class Claim:
+    """A row this agent holds: the lease value it last wrote, and the row's cells as read."""
+
+    row_id: str
+    lease: Lease
+    record: dict[str, str]
+    claimed_monotonic: float = field(default_factory=time.monotonic)
+    lost: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a claim ended: DONE, or FAILED with an error; ``extra`` columns for History/DLQ."""
+
+    claim: Claim
+    state: LeaseState
+    error: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Problem:
+    """A row the agent refused to act on, for reports and ``orc status``."""
+
+    tab: str
+    row_number: int
+    row_id: str
+    reason: str
+
+
+class QueueTab:
+    """One queue tab and its History and DLQ tabs, seen by one agent."""
+
+    def __init__(
+        self,
+        gateway: SheetsGateway,
+        spec: TabSpec,
+        history: TabSpec,
+        dlq: TabSpec,
+        *,
+        owner: str,
+        lease_s: float,
+        max_attempts: int,
+        observer: LeaseObserver | None = None,
+        window_rows: int = 100,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.gateway = gateway
+        self.spec, self.history, self.dlq = spec, history, dlq
+        self.owner = owner
+        self.lease_s = lease_s
+        self.max_attempts = max_attempts
+        self.observer = observer or LeaseObserver()
+        self.window_rows = window_rows
+        self.wall_clock = wall_clock
+        self.maps: dict[str, ColumnMap] = {}
+        self.cursor = 2
+        self.problems: dict[str, Problem] = {}
+        self._tombstones: list[tuple[str, str]] = []  # (row id, lease text)
+        self._lock = threading.Lock()
+
+    # ----------------------------------------------------------------- schema
+    def load(self) -> None:
+        """Read the header rows of the three tabs (one call) and check every needed column."""
+        specs = (self.spec, self.history, self.dlq)
+        for spec in specs:
+            self.gateway.tab(spec.title)
+        headers = self.gateway.read([f"{quote_title(s.title)}!1:1" for s in specs])
+        for spec, rows in zip(specs, headers, strict=True):
+            cmap = ColumnMap(spec, rows[0] if rows else [])
+            cmap.require()
+            self.maps[spec.title] = cmap
+
+    @property
+    def cmap(self) -> ColumnMap:
+        """The queue tab's column map."""
+        return self.maps[self.spec.title]
+
+    def _header(self, key: str) -> str:
+        return self.spec.column(key).header(self.cmap.language)
+
+    # ----------------------------------------------------------------- reading
+    def read_window(self, first_row: int, count: int) -> tuple[list[QueueRow], bool]:
+        """Rows ``first_row``.. (``count`` of them); also whether the tab ended inside."""
+        rng = rows_range(self.spec.title, first_row, first_row + count - 1, self.cmap.width)
+        (values,) = self.gateway.read([rng])
+        rows = parse_rows(self.cmap, first_row, values)
+        for row in rows:
+            if row.problem:
+                self._report(row)
+        return rows, len(values) < count
+
+    def _report(self, row: QueueRow) -> None:
+        key = f"{row.row_id or '-'}@{row.row_number}"
+        if key not in self.problems:
+            log.warning(
+                "%s row %d (ID %r): %s; left alone",
+                self.spec.title,
+                row.row_number,
+                row.row_id,
+                row.problem,
+            )
+        self.problems[key] = Problem(self.spec.title, row.row_number, row.row_id, row.problem or "")
+
+    def _next_window(self) -> list[QueueRow]:
+        rows, at_end = self.read_window(self.cursor, self.window_rows)
+        self.cursor = 2 if at_end else self.cursor + self.window_rows
+        return rows
+
+    # ----------------------------------------------------------------- claiming
+    def claim(self, limit: int) -> tuple[list[Claim], list[Outcome]]:
+        """Claim up to ``limit`` rows from the next window (one read, one write).
+
+        Returns the claims won, and outcomes to finish: rows whose lease expired too often
+        (now FAILED by us) and orphaned DONE/FAILED rows whose mover died (now ours to move).
+        """
+        rows = self._next_window()
+        plans = self._plan(rows, limit)
+        batch = WriteBatch()
+        won: list[Claim] = []
+        orphans: list[Outcome] = []
+        unknown: list[tuple[QueueRow, Lease, str]] = []
+        for row, new, why in plans:
+
+            def on_reply(
+                reply: dict[str, Any] | None,
+                row: QueueRow = row,
+                new: Lease = new,
+                why: str = why,
+            ) -> None:
+                if reply is None:
+                    unknown.append((row, new, why))
+                elif occurrences(reply) >= 1:
+                    self._won(row, new, why, won, orphans)
+
+            batch.add(self._cas(row.lease_text, new.encode()), on_reply)
+        self._project(rows, {row.row_id: new for row, new, _ in plans}, batch)
+        self._add_tombstones(batch)
+        if not batch.flush(self.gateway) and unknown:
+            current = self.locate([row.row_id for row, _, _ in unknown])
+            for row, new, why in unknown:
+                if current.get(row.row_id) == new.encode():
+                    self._won(row, new, why, won, orphans)
+        return won, orphans
+
+    def _won(
+        self,
+        row: QueueRow,
+        new: Lease,
+        why: str,
+        won: list[Claim],
+        orphans: list[Outcome],
+    ) -> None:
+        claim = Claim(row.row_id, new, row.record(self.cmap))
+        if new.state is LeaseState.CLAIMED:
+            won.append(claim)
+        else:
+            error = why or claim.record.get("error", "") or "finished by a worker that stopped"
+            orphans.append(Outcome(claim, new.state, error))
+
+    def _plan(self, rows: Sequence[QueueRow], limit: int) -> list[tuple[QueueRow, Lease, str]]:
+        """Which rows to take and the lease each gets; random order spreads agents apart."""
+        now = self.wall_clock()
+        fresh: list[tuple[QueueRow, Lease, str]] = []
+        expired: list[tuple[QueueRow, Lease, str]] = []
+        moves: list[tuple[QueueRow, Lease, str]] = []
+        for row in rows:
+            lease = row.lease
+            if lease is None:
+                continue
+            age = self.observer.observe(row.row_id, row.lease_text)
+            if lease.state is LeaseState.PENDING:
+                if lease.not_before_s <= now:
+                    fresh.append((row, self._claimed(lease), ""))
+            elif age >= self.lease_s and lease.owner != self.owner:
+                plan = self._takeover(row, lease)
+                (expired if plan[1].state is LeaseState.CLAIMED else moves).append(plan)
+        random.shuffle(fresh)
+        return moves + (expired + fresh)[:limit]
+
+    def _claimed(self, lease: Lease) -> Lease:
+        return lease.claimed_by(self.owner, self.wall_clock())
+
+    def _takeover(self, row: QueueRow, lease: Lease) -> tuple[QueueRow, Lease, str]:
+        now = self.wall_clock()
+        if lease.state is LeaseState.CLAIMED:
+            if lease.attempts >= self.max_attempts:
+                reason = (
+                    f"lease expired {lease.attempts} times (last holder {lease.owner_name!r} "
+                    f"stopped renewing); MAX_ATTEMPTS={self.max_attempts}"
+                )
+                failed = Lease(LeaseState.FAILED, lease.row_id, lease.attempts, self.owner)
+                return row, failed.finished(LeaseState.FAILED, now), reason
+            return row, self._claimed(lease), ""
+        # DONE / FAILED left behind by a worker that died before moving the row.
+        moved = Lease(lease.state, lease.row_id, lease.attempts, self.owner, lease.stamp)
+        return row, moved, ""
+
+    def _cas(self, old: str, new: str) -> dict[str, Any]:
+        info = self.gateway.tab(self.spec.title)
+        return cas_request(info.sheet_id, self.cmap.col("lease"), old, new)
+
+    # ----------------------------------------------------------------- display
+    def _project(
+        self, rows: Sequence[QueueRow], planned: dict[str, Lease], batch: WriteBatch
+    ) -> None:
+        """Rewrite display columns that disagree with the lease (positional, cosmetic)."""
+        sheet_id = self.gateway.tab(self.spec.title).sheet_id
+        for row in rows:
+            lease = planned.get(row.row_id, row.lease)
+            if lease is None:
+                continue
+            wanted = self.display_of(lease)
+            for key, text in wanted.items():
+                if key in self.cmap.index and row.value(self.cmap, key) != text:
+                    batch.add(
+                        set_cell_request(sheet_id, row.row_number - 1, self.cmap.col(key), text)
+                    )
+
+    def display_of(self, lease: Lease) -> dict[str, str]:
+        """The display columns a row with ``lease`` should show."""
+        held = lease.state is not LeaseState.PENDING
+        status = Status(lease.state.value).value
+        return {
+            "status": status,
+            "claimed_at": utc_iso(lease.stamp_epoch_s) if held and lease.stamp_epoch_s else "",
+            "worker": lease.owner_name if held else "",
+            "attempts": str(lease.attempts),
+        }
+
+    # ----------------------------------------------------------------- holding
+    def renew_requests(self, claims: Sequence[Claim], batch: WriteBatch) -> None:
+        """Add a renewal CAS for each claim to ``batch`` (sent with the heartbeat)."""
+        for claim in claims:
+            if claim.lost:
+                continue
+            new = claim.lease.renewed()
+
+            def on_reply(
+                reply: dict[str, Any] | None, claim: Claim = claim, new: Lease = new
+            ) -> None:
+                if reply is None:
+                    current = self.locate([claim.row_id]).get(claim.row_id)
+                    won = current == new.encode()
+                    if not won and current != claim.lease.encode():
+                        claim.lost = True
+                    elif won:
+                        claim.lease = new
+                elif occurrences(reply) >= 1:
+                    claim.lease = new
+                else:
+                    claim.lost = True
+                    log.warning("%s %s: lease lost", self.spec.title, claim.row_id)
+
+            batch.add(self._cas(claim.lease.encode(), new.encode()), on_reply)
+
+    def release(
+        self, claims: Sequence[Claim], *, not_before_s: float = 0.0, refund: bool = False
+    ) -> None:
+        """Give claims back as PENDING (on shutdown, or to retry later); one call."""
+        batch = WriteBatch()
+        for claim in claims:
+            if not claim.lost:
+                new = claim.lease.released(not_before_s, refund=refund)
+                batch.add(self._cas(claim.lease.encode(), new.encode()))
+        batch.flush(self.gateway)
+
+    # ----------------------------------------------------------------- finishing
+    def finish(self, outcomes: Sequence[Outcome], *, now_s: float | None = None) -> list[Outcome]:
+        """Move finished claims to History / DLQ; return the outcomes that were moved.
+
+        Claims whose lease was lost are dropped here: their new owner will finish them.
+        """
+        now = self.wall_clock() if now_s is None else now_s
+        terminal = self._mark_terminal([o for o in outcomes if not o.claim.lost], now)
+        done = [o for o in terminal if o.state is LeaseState.DONE]
+        failed = [o for o in terminal if o.state is LeaseState.FAILED]
+        if done:
+            self._append_once(self.history, [self._history_row(o, now) for o in done], done)
+        if failed:
+            self._append_once(self.dlq, [self._history_row(o, now) for o in failed], failed)
+        with self._lock:
+            self._tombstones.extend((o.claim.row_id, o.claim.lease.encode()) for o in terminal)
+        return terminal
+
+    def _mark_terminal(self, outcomes: Sequence[Outcome], now: float) -> list[Outcome]:
+        batch = WriteBatch()
+        moved: list[Outcome] = []
+        unknown: list[tuple[Outcome, Lease]] = []
+        for outcome in outcomes:
+            lease = outcome.claim.lease
+            if lease.state is outcome.state:
+                moved.append(outcome)  # already terminal (orphan taken over)
+                continue
+            new = lease.finished(outcome.state, now)
+
+            def on_reply(
+                reply: dict[str, Any] | None, o: Outcome = outcome, new: Lease = new
+            ) -> None:
+                if reply is None:
+                    unknown.append((o, new))
+                elif occurrences(reply) >= 1:
+                    o.claim.lease = new
+                    moved.append(o)
+                else:
+                    o.claim.lost = True
+                    log.warning(
+                        "%s %s: lease lost before finishing", self.spec.title, o.claim.row_id
+                    )
+
+            batch.add(self._cas(lease.encode(), new.encode()), on_reply)
+        if not batch.flush(self.gateway) and unknown:
+            current = self.locate([o.claim.row_id for o, _ in unknown])
+            for outcome, new in unknown:
+                if current.get(outcome.claim.row_id) == new.encode():
+                    outcome.claim.lease = new
+                    moved.append(outcome)
+                else:
+                    outcome.claim.lost = True
+        return moved
+
+    def _history_row(self, outcome: Outcome, now: float) -> list[str | None]:
+        target = self.history if outcome.state is LeaseState.DONE else self.dlq
+        cmap = self.maps[target.title]
+        lease = outcome.claim.lease
+        values = {k: v for k, v in outcome.claim.record.items() if k in cmap.index}
+        values.pop("lease", None)
+        values.update(
+            {
+                "status": outcome.state.value,
+                "claimed_at": outcome.claim.record.get("claimed_at")
+                or utc_iso(lease.stamp_epoch_s),
+                "completed_at": utc_iso(now),
+                "worker": lease.owner_name,
+                "attempts": str(lease.attempts),
+            }
+        )
+        if outcome.state is LeaseState.FAILED:
+            values["error"] = fit_cell(outcome.error or "unknown error", MAX_ERROR_CHARS)
+        values.update(outcome.extra)
+        return cmap.row_from({k: fit_cell(v) for k, v in values.items() if k in cmap.index})
+
+    def _append_once(
+        self, target: TabSpec, rows: list[list[str | None]], outcomes: Sequence[Outcome]
+    ) -> None:
+        """Append rows; after an ambiguous answer, append only those not found by ID."""
+        from agent.errors import AmbiguousWriteError
+
+        try:
+            self.gateway.append(target.title, rows)
+        except AmbiguousWriteError:
+            present = self.ids_in(target, [o.claim.row_id for o in outcomes])
+            missing = [
+                r for r, o in zip(rows, outcomes, strict=True) if o.claim.row_id not in present
+            ]
+            if missing:
+                self.gateway.append(target.title, missing)
+
+    def ids_in(self, target: TabSpec, row_ids: Sequence[str]) -> set[str]:
+        """Which of ``row_ids`` appear in ``target``'s ID column (reads the column's tail)."""
+        cmap = self.maps[target.title]
+        info = self.gateway.tab(target.title)
+        first = max(2, info.row_count - 5_000)
+        (values,) = self.gateway.read([column_range(target.title, cmap.col("id"), first)])
+        found = {row[0] for row in values if row}
+        return found & set(row_ids)
+
+    # ----------------------------------------------------------------- compaction
+    def _add_tombstones(self, batch: WriteBatch) -> None:
+        with self._lock:
+            stones, self._tombstones = self._tombstones, []
+        if not stones:
+            return
+        info = self.gateway.tab(self.spec.title)
+        id_col, lease_col = self.cmap.col("id"), self.cmap.col("lease")
+        for row_id, lease_text in stones:
+            batch.add(cas_request(info.sheet_id, id_col, row_id, self._header("id")))
+            batch.add(cas_request(info.sheet_id, lease_col, lease_text, self._header("lease")))
+            self.observer.forget(row_id)
+        batch.add(delete_duplicates_request(info.sheet_id, [id_col, lease_col]))
+
+    def flush_tombstones(self) -> None:
+        """Remove moved rows now (normally they ride along with the next claim)."""
+        batch = WriteBatch()
+        self._add_tombstones(batch)
+        batch.flush(self.gateway)
+
+    @property
+    def has_tombstones(self) -> bool:
+        """Whether moved rows are waiting to be removed."""
+        with self._lock:
+            return bool(self._tombstones)
+
+    def locate(self, row_ids: Sequence[str]) -> dict[str, str]:
+        """The current lease text of each row in ``row_ids`` that is still in the tab."""
+        id_col, lease_col = self.cmap.col("id"), self.cmap.col("lease")
+        ids, leases = self.gateway.read(
+            [
+                column_range(self.spec.title, id_col, 2),
+                column_range(self.spec.title, lease_col, 2),
+            ]
+        )
+        wanted = set(row_ids)
+        found: dict[str, str] = {}
+        for position, id_row in enumerate(ids):
+            row_id = id_row[0] if id_row else ""
+            if row_id in wanted:
+                lease_row = leases[position] if position < len(leases) else []
+                found[row_id] = lease_row[0] if lease_row else ""
+        return found

@@ -1,0 +1,142 @@
+"""The Workers tab: register (resuming the UUID of a known name), heartbeat, go inactive.
+
+A worker's row is found by its Worker ID in a read made in the same heartbeat cycle, then
+written by position. Only display cells are written that way, and the next heartbeat rewrites
+them all, so a row shifted by a person in between costs at most one stale display.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agent.clock import utc_iso
+from agent.coordination.batch import WriteBatch
+from agent.coordination.cas import set_cell_request
+from agent.schema import WORKERS, ColumnMap, WorkerStatus
+from agent.sheets.a1 import quote_title
+from agent.sheets.gateway import SheetsGateway
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerCounters:
+    """What this worker has processed (resumed from its row after a restart)."""
+
+    tasks: int = 0
+    sources: int = 0
+
+
+class WorkerRegistry:
+    """This agent's row in the Workers tab."""
+
+    def __init__(self, gateway: SheetsGateway, name: str) -> None:
+        self.gateway = gateway
+        self.name = name
+        self.worker_id = ""
+        self.counters = WorkerCounters()
+        self.cmap: ColumnMap | None = None
+        self._lock = threading.Lock()
+
+    def read_range(self) -> str:
+        """The range a heartbeat reads (the whole tab)."""
+        return f"{quote_title(WORKERS.title)}!A1:Z"
+
+    def register(self) -> str:
+        """Find this name's row (resume its UUID and counters) or append one; return the ID."""
+        (values,) = self.gateway.read([self.read_range()])
+        self.cmap = ColumnMap(WORKERS, values[0] if values else [])
+        self.cmap.require()
+        for row in values[1:]:
+            if self._cell(row, "worker_name") == self.name and self._cell(row, "worker_id"):
+                self.worker_id = self._cell(row, "worker_id")
+                self.counters = WorkerCounters(
+                    tasks=_int(self._cell(row, "tasks_processed")),
+                    sources=_int(self._cell(row, "sources_processed")),
+                )
+                log.info("resuming worker %s (%s)", self.name, self.worker_id)
+                return self.worker_id
+        self.worker_id = str(uuid.uuid4())
+        self.gateway.append(WORKERS.title, [self.cmap.row_from(self._display(WorkerStatus.ACTIVE))])
+        log.info("registered worker %s (%s)", self.name, self.worker_id)
+        return self.worker_id
+
+    def count(self, *, tasks: int = 0, sources: int = 0) -> None:
+        """Add to the processed counters (written with the next heartbeat)."""
+        with self._lock:
+            self.counters.tasks += tasks
+            self.counters.sources += sources
+
+    def plan(
+        self,
+        values: Sequence[Sequence[str]],
+        batch: WriteBatch,
+        status: WorkerStatus = WorkerStatus.ACTIVE,
+    ) -> bool:
+        """Add this worker's display cells to ``batch`` from a fresh read; False if row gone."""
+        if not values:
+            return False
+        self.cmap = ColumnMap(WORKERS, values[0])
+        self.cmap.require()
+        sheet_id = self.gateway.tab(WORKERS.title).sheet_id
+        for offset, row in enumerate(values[1:]):
+            if self._cell(row, "worker_id") == self.worker_id:
+                for key, text in self._display(status).items():
+                    batch.add(set_cell_request(sheet_id, offset + 1, self.cmap.col(key), text))
+                return True
+        return False
+
+    def restore_row(self, status: WorkerStatus = WorkerStatus.ACTIVE) -> None:
+        """Append this worker's row again (someone deleted it)."""
+        assert self.cmap is not None
+        self.gateway.append(WORKERS.title, [self.cmap.row_from(self._display(status))])
+
+    def write_now(self, status: WorkerStatus) -> None:
+        """Read and write this worker's row at once (shutdown), checking it landed."""
+        for _ in range(3):
+            (values,) = self.gateway.read([self.read_range()])
+            batch = WriteBatch()
+            if not self.plan(values, batch, status):
+                self.restore_row(status)
+                return
+            batch.flush(self.gateway)
+            (check,) = self.gateway.read([self.read_range()])
+            if self._row_matches(check, status):
+                return
+
+    def _row_matches(self, values: Sequence[Sequence[str]], status: WorkerStatus) -> bool:
+        for row in values[1:]:
+            if self._cell(row, "worker_id") == self.worker_id:
+                return self._cell(row, "status") == status.value and self._cell(
+                    row, "tasks_processed"
+                ) == str(self.counters.tasks)
+        return False
+
+    def _display(self, status: WorkerStatus) -> dict[str, str]:
+        with self._lock:
+            return {
+                "worker_id": self.worker_id,
+                "worker_name": self.name,
+                "last_heartbeat": utc_iso(),
+                "status": status.value,
+                "tasks_processed": str(self.counters.tasks),
+                "sources_processed": str(self.counters.sources),
+            }
+
+    def _cell(self, row: Sequence[str], key: str) -> str:
+        assert self.cmap is not None
+        position = self.cmap.index.get(key)
+        if position is None or position >= len(row):
+            return ""
+        return str(row[position]).strip()
+
+
+def _int(text: str) -> int:
+    try:
+        return max(0, int(float(text)))
+    except ValueError:
+        return 0

@@ -1,0 +1,220 @@
+"""What only the leader does: adopt hand-typed sources, expand sources into tasks, heal History.
+
+Every step that writes checks the leadership term it started in (the fencing token); a leader
+that lost its lease stops before its next write. Task IDs are derived from the video key
+(UUID v5), so the same video queued twice by two leaders gets the same ID and the queue's
+duplicate removal keeps one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+from agent.clock import utc_iso
+from agent.coordination.batch import WriteBatch
+from agent.coordination.cas import delete_duplicates_request, set_cell_request
+from agent.coordination.lease import LeaseState, pending
+from agent.coordination.queue import Claim, Outcome
+from agent.errors import AgentError, InvalidUrlError, SourceError
+from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY, Status, fit_cell
+from agent.sheets.a1 import column_range
+from agent.sources.dedup import DedupIndex
+from agent.sources.expand import ExpandOptions, Expansion, expand_source
+from agent.sources.urls import classify_url
+
+if TYPE_CHECKING:
+    from agent.worker import Orchestrator
+
+log = logging.getLogger(__name__)
+
+TASK_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/yt-gsheet-orchestrator/task")
+RETRY_LATER_S = 300.0
+HEAL_EVERY_S = 300.0
+INDEXED_TABS = (TASKS, TASKS_HISTORY, TASKS_DLQ)
+
+
+def task_id_for(video_key: str) -> str:
+    """The task ID of a video: the same key always gives the same UUID."""
+    return str(uuid.uuid5(TASK_ID_NAMESPACE, video_key))
+
+
+class LeaderDuties:
+    """The leader's loop, run in its own thread by :class:`~agent.worker.Orchestrator`."""
+
+    def __init__(self, orchestrator: Orchestrator) -> None:
+        self.orc = orchestrator
+        self.options = ExpandOptions.from_config(orchestrator.config)
+        self.index = DedupIndex()
+        self.index_term = 0
+        self._last_heal = 0.0
+
+    def loop(self) -> None:
+        """Act while leading, until the agent stops."""
+        while not self.orc._stopping.wait(min(self.orc.config.poll_seconds, 2.0)):
+            term = self.orc.election.current_term()
+            if not term:
+                continue
+            try:
+                self.cycle(term)
+            except AgentError as exc:
+                log.warning("leader cycle failed: %s", exc)
+
+    def cycle(self, term: int) -> None:
+        """One round of leader work in ``term``."""
+        if self.index_term != term:
+            self.index = DedupIndex()
+            self.index_term = term
+        self.adopt_raw_sources()
+        with self.orc.lease_lock:
+            won, orphans = self.orc.sources.claim(1)
+            for claim in won:
+                self.orc.held_sources[claim.row_id] = claim
+        self._finish_sources(orphans)
+        for claim in won:
+            if self.orc.stopping or not self.orc.election.check_term(term):
+                self._release([claim])
+                continue
+            self.expand(claim, term)
+        if time.monotonic() - self._last_heal > HEAL_EVERY_S:
+            self.heal_history()
+
+    # ------------------------------------------------------------------ sources
+    def adopt_raw_sources(self) -> int:
+        """Give an ID, PENDING and a lease to URLs typed into Sources without the add-on.
+
+        Written by position from a read made just before; a row shifted in between can only
+        make another source be expanded again, which the dedup index makes harmless.
+        """
+        sources = self.orc.sources
+        rows, _ = sources.read_window(2, 1000)
+        raw = [
+            r for r in rows if not r.row_id and not r.lease_text and r.value(sources.cmap, "url")
+        ]
+        if not raw:
+            return 0
+        batch = WriteBatch()
+        sheet_id = self.orc.gateway.tab(sources.spec.title).sheet_id
+        for row in raw:
+            row_id = str(uuid.uuid4())
+            cells = {
+                "id": row_id,
+                "status": Status.PENDING.value,
+                "attempts": "0",
+                "lease": pending(row_id).encode(),
+            }
+            for key, text in cells.items():
+                column = sources.cmap.col(key)
+                batch.add(set_cell_request(sheet_id, row.row_number - 1, column, text))
+        batch.flush(self.orc.gateway)
+        log.info("adopted %d source row(s) typed by hand", len(raw))
+        return len(raw)
+
+    def expand(self, claim: Claim, term: int) -> None:
+        """Expand one claimed source into tasks, then move it to History (or DLQ)."""
+        url = claim.record.get("url", "").strip()
+        try:
+            ref = classify_url(url, self.orc.config.source_url_policy)
+        except InvalidUrlError as exc:
+            self._finish_sources(
+                [
+                    Outcome(
+                        claim,
+                        LeaseState.FAILED,
+                        f"invalid URL: {exc.reason}",
+                        {"status": "INVALID"},
+                    )
+                ]
+            )
+            return
+        try:
+            expansion = expand_source(ref.url, self.options)
+        except SourceError as exc:
+            if exc.retry_later:
+                log.warning("source %s: %s; retrying later", url, exc.reason)
+                self._release([claim], not_before_s=time.time() + RETRY_LATER_S)
+            else:
+                self._finish_sources([Outcome(claim, LeaseState.FAILED, exc.reason)])
+            return
+        added = self.queue_tasks(claim, expansion, term)
+        if added is None:
+            self._release([claim])
+            return
+        extra = {
+            "name": fit_cell(expansion.title or ""),
+            "video_count": str(len(expansion.entries)),
+        }
+        self._finish_sources([Outcome(claim, LeaseState.DONE, "", extra)])
+        self.orc.registry.count(sources=1)
+        log.info("source %s: %d video(s), %d new task(s)", url, len(expansion.entries), added)
+
+    def queue_tasks(self, claim: Claim, expansion: Expansion, term: int) -> int | None:
+        """Append one task per new video; None when leadership was lost first."""
+        self.refresh_index()
+        now = utc_iso()
+        rows = []
+        cmap = self.orc.tasks.cmap
+        for entry in expansion.entries:
+            if entry.video_key in self.index:
+                continue
+            self.index.add(entry.video_key)
+            task_id = task_id_for(entry.video_key)
+            values = {
+                "id": task_id,
+                "source_id": claim.row_id,
+                "url": entry.url,
+                "name": fit_cell(entry.title or ""),
+                "duration": "" if entry.duration_s is None else str(int(entry.duration_s)),
+                "created_at": now,
+                "status": Status.PENDING.value,
+                "video_key": entry.video_key,
+                "attempts": "0",
+                "lease": pending(task_id).encode(),
+            }
+            rows.append(cmap.row_from(values))
+        if not self.orc.election.check_term(term):
+            return None
+        if rows:
+            self.orc.gateway.append(TASKS.title, rows)
+        return len(rows)
+
+    def refresh_index(self) -> None:
+        """Read only the Video Key cells added to Tasks, History and DLQ since last time."""
+        maps = self.orc.tasks.maps
+        starts = [self.index.next_row(spec.title) for spec in INDEXED_TABS]
+        ranges = [
+            column_range(spec.title, maps[spec.title].col("video_key"), first)
+            for spec, first in zip(INDEXED_TABS, starts, strict=True)
+        ]
+        replies = self.orc.gateway.read(ranges)
+        for spec, first, values in zip(INDEXED_TABS, starts, replies, strict=True):
+            self.index.feed(spec.title, first, [row[0] if row else "" for row in values])
+
+    def _finish_sources(self, outcomes: list[Outcome]) -> None:
+        if not outcomes:
+            return
+        with self.orc.lease_lock:
+            self.orc.sources.finish(outcomes)
+            for outcome in outcomes:
+                self.orc.held_sources.pop(outcome.claim.row_id, None)
+        # deleteDuplicates treats two blank rows as duplicates: never compact Sources while a
+        # row typed by hand (no ID, no lease) is there; adopt it first, compact next cycle.
+        if self.adopt_raw_sources() == 0:
+            with self.orc.lease_lock:
+                self.orc.sources.flush_tombstones()
+
+    def _release(self, claims: list[Claim], *, not_before_s: float = 0.0) -> None:
+        with self.orc.lease_lock:
+            self.orc.sources.release(claims, not_before_s=not_before_s, refund=True)
+            for claim in claims:
+                self.orc.held_sources.pop(claim.row_id, None)
+
+    # ------------------------------------------------------------------ history
+    def heal_history(self) -> None:
+        """Remove History rows appended twice (a finisher that paused past its lease)."""
+        self._last_heal = time.monotonic()
+        info = self.orc.gateway.tab(TASKS_HISTORY.title)
+        column = self.orc.tasks.maps[TASKS_HISTORY.title].col("id")
+        self.orc.gateway.batch_update([delete_duplicates_request(info.sheet_id, [column])])

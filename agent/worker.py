@@ -1,0 +1,313 @@
+"""The agent: heartbeat, leadership, claiming tasks and running callbacks on them.
+
+Threads: the caller's thread claims and finishes tasks (and runs callbacks when
+``CONCURRENCY`` is 1; a pool runs them otherwise); a heartbeat thread renews every lease this
+agent holds in one write per interval; a leader thread expands sources while this agent leads.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from types import TracebackType
+from typing import Any
+
+import gspread
+
+from agent.config import Config
+from agent.coordination.batch import WriteBatch
+from agent.coordination.leadership import LeaderElection
+from agent.coordination.lease import LeaseState
+from agent.coordination.queue import Claim, Outcome, QueueTab
+from agent.coordination.workers import WorkerRegistry
+from agent.errors import AgentError, ConfigError
+from agent.schema import (
+    SOURCES,
+    SOURCES_DLQ,
+    SOURCES_HISTORY,
+    TASKS,
+    TASKS_DLQ,
+    TASKS_HISTORY,
+    WorkerStatus,
+)
+from agent.sheets.gateway import SheetsGateway
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[str], object]
+MAX_RETRY_DELAY_S = 300.0
+
+
+def load_handler(spec: str) -> Callback:
+    """Import ``module:function``; a :class:`ConfigError` naming TASK_HANDLER when it fails."""
+    module_name, _, function_name = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        handler = getattr(module, function_name)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError("TASK_HANDLER", f"cannot load {spec!r} ({exc})") from None
+    if not callable(handler):
+        raise ConfigError("TASK_HANDLER", f"{spec!r} is not callable")
+    return handler  # type: ignore[no-any-return]
+
+
+def retry_delay_s(attempts: int) -> float:
+    """Backoff before a failed task may be claimed again: 5 s, 10 s, 20 s ... up to 5 min."""
+    return float(min(MAX_RETRY_DELAY_S, 5.0 * 2 ** max(attempts - 1, 0)))
+
+
+class Orchestrator:
+    """One agent. Use as a context manager; closing it shuts down gracefully."""
+
+    def __init__(self, config: Config, *, client: gspread.Client | None = None) -> None:
+        self.config = config
+        self.session = secrets.token_hex(4)
+        self.owner = f"{config.worker_name}#{self.session}"
+        self.gateway = (
+            SheetsGateway(client, config.spreadsheet_id)
+            if client is not None
+            else SheetsGateway.from_config(config)
+        )
+        common: dict[str, Any] = {
+            "owner": self.owner,
+            "lease_s": config.lease_seconds,
+            "max_attempts": config.max_attempts,
+        }
+        self.tasks = QueueTab(
+            self.gateway,
+            TASKS,
+            TASKS_HISTORY,
+            TASKS_DLQ,
+            window_rows=max(50, 5 * config.claim_batch),
+            **common,
+        )
+        self.sources = QueueTab(
+            self.gateway, SOURCES, SOURCES_HISTORY, SOURCES_DLQ, window_rows=1000, **common
+        )
+        self.registry = WorkerRegistry(self.gateway, config.worker_name)
+        self.election = LeaderElection(self.gateway, self.owner, config.leader_lease_seconds)
+        self.lease_lock = threading.RLock()
+        self.held_tasks: dict[str, Claim] = {}
+        self.held_sources: dict[str, Claim] = {}
+        self._buffer: deque[Claim] = deque()
+        self._stopping = threading.Event()
+        self._closed = False
+        self.last_heartbeat_monotonic = 0.0
+        self._start()
+
+    # ------------------------------------------------------------------ lifecycle
+    def _start(self) -> None:
+        self.tasks.load()
+        self.sources.load()
+        self.worker_id = self.registry.register()
+        self.send_heartbeat()
+        self._heartbeat_thread = threading.Thread(
+            target=self._heartbeat_loop, name="heartbeat", daemon=True
+        )
+        self._heartbeat_thread.start()
+        from agent.leader import LeaderDuties
+
+        self.leader = LeaderDuties(self)
+        self._leader_thread = threading.Thread(target=self.leader.loop, name="leader", daemon=True)
+        self._leader_thread.start()
+
+    def __enter__(self) -> Orchestrator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether shutdown has begun."""
+        return self._stopping.is_set()
+
+    def request_stop(self) -> None:
+        """Stop claiming new work; running callbacks finish (the first SIGINT/SIGTERM)."""
+        self._stopping.set()
+
+    def close(self) -> None:
+        """Finish gracefully: give back unstarted claims, go INACTIVE, release leadership."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stopping.set()
+        self._leader_thread.join(timeout=self.config.lease_seconds)
+        self._release_buffer()
+        with self.lease_lock:
+            self.tasks.flush_tombstones()
+            self.election.release()
+        self._heartbeat_thread.join(timeout=5)
+        self.registry.write_now(WorkerStatus.INACTIVE)
+
+    def abort(self) -> None:
+        """Give back every claim (running ones too) at once: the second signal."""
+        self._stopping.set()
+        with self.lease_lock:
+            self.tasks.release(list(self.held_tasks.values()))
+            self.sources.release(list(self.held_sources.values()), refund=True)
+            self.held_tasks.clear()
+            self.held_sources.clear()
+            self.election.release()
+
+    def _release_buffer(self) -> None:
+        claims = list(self._buffer)
+        self._buffer.clear()
+        if claims:
+            with self.lease_lock:
+                self.tasks.release(claims, refund=True)
+                for claim in claims:
+                    self.held_tasks.pop(claim.row_id, None)
+
+    # ------------------------------------------------------------------ heartbeat
+    def _heartbeat_loop(self) -> None:
+        interval = self.config.heartbeat_seconds
+        while not self._stopping.wait(interval):
+            try:
+                self.send_heartbeat()
+            except AgentError as exc:
+                log.warning("heartbeat failed: %s", exc)
+
+    def send_heartbeat(self, status: WorkerStatus = WorkerStatus.ACTIVE) -> None:
+        """One read and one write: worker row, every lease renewal, leadership."""
+        workers, leader = self.gateway.read(
+            [self.registry.read_range(), self.election.header_range()]
+        )
+        with self.lease_lock:
+            batch = WriteBatch()
+            if not self.registry.plan(workers, batch, status):
+                self.registry.restore_row(status)
+            self.tasks.renew_requests(list(self.held_tasks.values()), batch)
+            self.sources.renew_requests(list(self.held_sources.values()), batch)
+            if not self._stopping.is_set():
+                self.election.plan(leader, batch)
+            batch.flush(self.gateway)
+            self._drop_lost()
+        self.last_heartbeat_monotonic = time.monotonic()
+
+    def _drop_lost(self) -> None:
+        for held in (self.held_tasks, self.held_sources):
+            for row_id in [k for k, c in held.items() if c.lost]:
+                held.pop(row_id, None)
+
+    # ------------------------------------------------------------------ tasks
+    def _claim_more(self) -> int:
+        """Claim up to CLAIM_BATCH tasks into the buffer; return how many were claimed."""
+        want = self.config.claim_batch - len(self._buffer)
+        if want <= 0:
+            return 0
+        with self.lease_lock:
+            won, orphans = self.tasks.claim(want)
+            for claim in won:
+                self.held_tasks[claim.row_id] = claim
+        if orphans:
+            self._finish(orphans)
+        self._buffer.extend(won)
+        return len(won)
+
+    def _next_claim(self) -> Claim | None:
+        if not self._buffer:
+            self._claim_more()
+        while self._buffer:
+            claim = self._buffer.popleft()
+            if not claim.lost:
+                return claim
+        return None
+
+    def execute(self, claim: Claim, callback: Callback) -> Outcome | None:
+        """Run ``callback`` on the claim's URL; an outcome to finish, or None if retried later."""
+        url = claim.record.get("url", "")
+        try:
+            callback(url)
+        except Exception as exc:  # a callback may raise anything
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "task %s failed (attempt %d): %s", claim.row_id, claim.lease.attempts, error
+            )
+            if claim.lease.attempts >= self.config.max_attempts:
+                return Outcome(claim, LeaseState.FAILED, error)
+            with self.lease_lock:
+                self.tasks.release(
+                    [claim], not_before_s=time.time() + retry_delay_s(claim.lease.attempts)
+                )
+                self.held_tasks.pop(claim.row_id, None)
+            return None
+        return Outcome(claim, LeaseState.DONE)
+
+    def _finish(self, outcomes: list[Outcome]) -> None:
+        if not outcomes:
+            return
+        with self.lease_lock:
+            moved = self.tasks.finish(outcomes)
+            for outcome in outcomes:
+                self.held_tasks.pop(outcome.claim.row_id, None)
+        self.registry.count(tasks=sum(1 for o in moved if o.claim.lease.owner == self.owner))
+
+    def process_next_task(self, callback: Callback) -> bool:
+        """Claim one task, run ``callback`` on its URL, record the result; False if no work."""
+        if self.stopping:
+            return False
+        claim = self._next_claim()
+        if claim is None:
+            return False
+        outcome = self.execute(claim, callback)
+        if outcome is not None:
+            self._finish([outcome])
+        return True
+
+    def run(self, callback: Callback, *, burst: bool = False) -> None:
+        """Process tasks until stopped (or, with ``burst``, until no work is left)."""
+        pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="task")
+        running: dict[Future[Outcome | None], Claim] = {}
+        done: list[Outcome] = []
+        idle_s = 0.0
+        try:
+            while True:
+                if not self.stopping and len(running) < self.config.concurrency:
+                    claim = self._next_claim()
+                    if claim is not None:
+                        running[pool.submit(self.execute, claim, callback)] = claim
+                        idle_s = 0.0
+                        continue
+                if running:
+                    finished, _ = wait(list(running), timeout=1.0, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        running.pop(future)
+                        outcome = future.result()
+                        if outcome is not None:
+                            done.append(outcome)
+                    if len(done) >= self.config.claim_batch or not self._buffer:
+                        self._finish(done)
+                        done = []
+                    continue
+                self._finish(done)
+                done = []
+                if self.stopping or (burst and self.no_work_left()):
+                    return
+                idle_s = min(self.config.poll_seconds, max(idle_s * 2, 0.2))
+                self._stopping.wait(idle_s)
+        finally:
+            pool.shutdown(wait=True)
+            self._finish(done)
+
+    def no_work_left(self) -> bool:
+        """Whether Tasks and Sources hold no row this agent could ever act on."""
+        if self._buffer or self.held_tasks or self.held_sources:
+            return False
+        with self.lease_lock:
+            if self.tasks.has_tombstones:
+                self.tasks.flush_tombstones()
+        tasks, _ = self.tasks.read_window(2, 50)
+        sources, _ = self.sources.read_window(2, 50)
+        return not any(r.lease for r in tasks) and not any(r.lease for r in sources)
