@@ -36,6 +36,7 @@ _PLAYLIST_ID = re.compile(r"^[A-Za-z0-9_-]{2,100}$")
 _CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
 _HANDLE = re.compile(r"^@[^/?#\s]{1,100}$")
 _LEGACY_NAME = re.compile(r"^[A-Za-z0-9_.\-%]{1,100}$")
+_BAD_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 _WATCH = "https://www.youtube.com/watch?v="
 
 
@@ -90,7 +91,7 @@ def _parse_http_url(original: str, url: str) -> SplitResult:
         raise InvalidUrlError(url, "not_url", "not a URL (it must start with https://)")
     if match.group(1).lower() not in ("http", "https"):
         raise InvalidUrlError(url, "bad_scheme", f"scheme {match.group(1)!r} is not allowed")
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+    if _BAD_CHARS.search(url):
         raise InvalidUrlError(url, "not_url", "a URL cannot contain spaces")
     try:
         parts = urlsplit(url)

@@ -53,6 +53,9 @@ def ytdlp_params(options: ExpandOptions) -> dict[str, Any]:
         "noplaylist": False,
         "lazy_playlist": False,
         "cachedir": False,
+        # Nothing is written; a constant template spares yt-dlp formatting a file name for every
+        # flat entry (half the time of a 5,000-entry playlist).
+        "outtmpl": {"default": "unused"},
         "color": {"stdout": "no_color", "stderr": "no_color"},
         "socket_timeout": options.socket_timeout,
         "sleep_interval_requests": options.sleep_interval_requests or None,
