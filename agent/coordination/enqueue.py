@@ -114,16 +114,16 @@ def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> 
     to_queue: list[dict[str, str]] = []
     to_remove: list[str] = []
     for row_id in wanted:
-        record = by_id.get(row_id)
-        if record is None:
+        found = by_id.get(row_id)
+        if found is None:
             report.skipped[row_id] = f"not in {dlq.title}"
             continue
         to_remove.append(row_id)
         if row_id in already:
             report.skipped[row_id] = f"already in {queue.title}"
             continue
-        record.pop("error", None)
-        to_queue.append(record)
+        found.pop("error", None)
+        to_queue.append(found)
         report.requeued.append(row_id)
     if to_queue:
         gateway.append(queue.title, queue_rows(queue_map, to_queue))

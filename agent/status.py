@@ -1,0 +1,170 @@
+"""A snapshot of the whole system read from the spreadsheet (``orc status``, ``orc demo``).
+
+Costs one ``values:batchGet``: the Workers and Leader Election tabs, the queue tabs, and the
+ID / Completed At columns of the History and DLQ tabs (plus the last DLQ rows).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from agent.clock import parse_utc_iso
+from agent.coordination.leadership import parse_leader_lease
+from agent.coordination.lease import LeaseParseError, parse_lease
+from agent.schema import (
+    ALL_TABS,
+    LEADER_ELECTION,
+    SOURCES,
+    STALE_HEARTBEAT_SECONDS,
+    TASKS,
+    TASKS_HISTORY,
+    WORKERS,
+    ColumnMap,
+    TabSpec,
+    WorkerStatus,
+)
+from agent.sheets.a1 import quote_title
+from agent.sheets.gateway import SheetsGateway
+
+RECENT_ERRORS = 5
+RATE_WINDOW_S = 300.0
+
+
+def _records(
+    spec: TabSpec, values: Sequence[Sequence[str]]
+) -> tuple[ColumnMap, list[dict[str, str]]]:
+    cmap = ColumnMap(spec, values[0] if values else [])
+    records = []
+    for raw in values[1:]:
+        if any(str(c).strip() for c in raw):
+            records.append(
+                {k: (str(raw[i]) if i < len(raw) else "") for k, i in cmap.index.items()}
+            )
+    return cmap, records
+
+
+def worker_state(status: str, heartbeat_age_s: float | None, stale_after_s: float) -> str:
+    """``active``, ``stale`` or ``inactive``, as the sidebar shows it."""
+    if status != WorkerStatus.ACTIVE.value:
+        return "inactive"
+    if heartbeat_age_s is None or heartbeat_age_s > stale_after_s:
+        return "stale"
+    return "active"
+
+
+def snapshot(
+    gateway: SheetsGateway, *, stale_after_s: float = STALE_HEARTBEAT_SECONDS
+) -> dict[str, Any]:
+    """Workers, leader, queue depths, rates and recent DLQ errors, as plain JSON data."""
+    now = time.time()
+    present = [spec for spec in ALL_TABS if spec.title in gateway.tabs]
+    replies = gateway.read([f"{quote_title(spec.title)}!A1:ZZ" for spec in present])
+    tabs = {
+        spec.title: _records(spec, values) for spec, values in zip(present, replies, strict=True)
+    }
+    result: dict[str, Any] = {
+        "spreadsheet_id": gateway.spreadsheet_id,
+        "generated_at": int(now),
+        "workers": _workers(tabs.get(WORKERS.title), now, stale_after_s),
+        "leader": _leader(tabs.get(LEADER_ELECTION.title)),
+        "queues": {
+            title: len(records)
+            for title, (_, records) in tabs.items()
+            if title not in (WORKERS.title, LEADER_ELECTION.title)
+        },
+        "states": {spec.title: _states(tabs.get(spec.title)) for spec in (TASKS, SOURCES)},
+        "rates": _rates(tabs.get(TASKS_HISTORY.title), now),
+        "dlq": _recent_errors(tabs),
+        "missing_tabs": [spec.title for spec in ALL_TABS if spec.title not in gateway.tabs],
+    }
+    return result
+
+
+def _workers(
+    tab: tuple[ColumnMap, list[dict[str, str]]] | None, now: float, stale_after_s: float
+) -> list[dict[str, Any]]:
+    if tab is None:
+        return []
+    workers = []
+    for record in tab[1]:
+        beat = parse_utc_iso(record.get("last_heartbeat", ""))
+        age = None if beat is None else max(0.0, now - beat)
+        workers.append(
+            {
+                "id": record.get("worker_id", ""),
+                "name": record.get("worker_name", ""),
+                "status": record.get("status", ""),
+                "state": worker_state(record.get("status", ""), age, stale_after_s),
+                "last_heartbeat": record.get("last_heartbeat", ""),
+                "heartbeat_age_s": None if age is None else round(age, 1),
+                "tasks_processed": _int(record.get("tasks_processed", "")),
+                "sources_processed": _int(record.get("sources_processed", "")),
+            }
+        )
+    return workers
+
+
+def _leader(tab: tuple[ColumnMap, list[dict[str, str]]] | None) -> dict[str, Any]:
+    if tab is None:
+        return {"worker": "", "term": 0, "expires_at": ""}
+    for record in tab[1]:
+        lease = parse_leader_lease(record.get("lease", ""))
+        if lease is not None:
+            return {
+                "worker": lease.owner_name,
+                "term": lease.term,
+                "expires_at": record.get("expires_at", "") if lease.owner_name else "",
+            }
+    return {"worker": "", "term": 0, "expires_at": ""}
+
+
+def _states(tab: tuple[ColumnMap, list[dict[str, str]]] | None) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    if tab is None:
+        return {}
+    for record in tab[1]:
+        try:
+            counts[parse_lease(record.get("lease", "")).state.value] += 1
+        except LeaseParseError:
+            counts["UNREADABLE"] += 1
+    return dict(counts)
+
+
+def _rates(tab: tuple[ColumnMap, list[dict[str, str]]] | None, now: float) -> dict[str, float]:
+    if tab is None:
+        return {"tasks_per_minute": 0.0}
+    recent = 0
+    for record in tab[1]:
+        done = parse_utc_iso(record.get("completed_at", ""))
+        if done is not None and now - done <= RATE_WINDOW_S:
+            recent += 1
+    return {"tasks_per_minute": round(recent / (RATE_WINDOW_S / 60), 2)}
+
+
+def _recent_errors(tabs: dict[str, tuple[ColumnMap, list[dict[str, str]]]]) -> list[dict[str, str]]:
+    errors = []
+    for spec in ALL_TABS:
+        if spec.role != "dlq" or spec.title not in tabs:
+            continue
+        for record in tabs[spec.title][1][-RECENT_ERRORS:]:
+            errors.append(
+                {
+                    "tab": spec.title,
+                    "id": record.get("id", ""),
+                    "url": record.get("url", ""),
+                    "name": record.get("name", ""),
+                    "error": record.get("error", ""),
+                    "attempts": record.get("attempts", ""),
+                }
+            )
+    return errors
+
+
+def _int(text: str) -> int:
+    try:
+        return int(float(text))
+    except ValueError:
+        return 0

@@ -1,0 +1,208 @@
+"""Helpers for end-to-end runs: a prepared spreadsheet, agent processes, and the checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gspread
+
+from agent.coordination.enqueue import enqueue_tasks
+from agent.coordination.layout import init_spreadsheet
+from agent.schema import (
+    TASKS,
+    TASKS_DLQ,
+    TASKS_HISTORY,
+    WORKERS,
+    ColumnMap,
+    Language,
+    TabSpec,
+)
+from agent.sheets.a1 import quote_title
+from agent.sheets.gateway import SheetsGateway
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FAST_SETTINGS = {
+    "LEASE_SECONDS": "6",
+    "HEARTBEAT_SECONDS": "1",
+    "LEADER_LEASE_SECONDS": "6",
+    "POLL_SECONDS": "0.2",
+    "READ_QUOTA_PER_MINUTE": "100000",
+    "WRITE_QUOTA_PER_MINUTE": "100000",
+    "REQUEST_TIMEOUT_SECONDS": "10",
+    "MAX_ATTEMPTS": "5",
+    "SOURCE_URL_POLICY": "any",
+}
+
+
+def make_sheet(client: gspread.Client, language: Language = "en") -> SheetsGateway:
+    """A new spreadsheet with every tab, via ``orc init``'s own code."""
+    spreadsheet = client.create("e2e")
+    gateway = SheetsGateway(client, spreadsheet.id)
+    init_spreadsheet(gateway, language)
+    return gateway
+
+
+def seed_tasks(
+    gateway: SheetsGateway, count: int, prefix: str = "https://example.test/v"
+) -> list[str]:
+    """Queue ``count`` tasks with distinct URLs; return their IDs."""
+    items = [
+        {"url": f"{prefix}/{i:05d}", "name": f"video {i}", "video_key": f"k{i:05d}"}
+        for i in range(count)
+    ]
+    return enqueue_tasks(gateway, items)
+
+
+@dataclass
+class AgentProcess:
+    """One ``orc run`` subprocess."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+
+    def kill(self) -> None:
+        """SIGKILL it and reap it."""
+        self.popen.send_signal(signal.SIGKILL)
+        self.popen.wait(timeout=10)
+
+    def output(self) -> str:
+        """What it printed (stdout and stderr)."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@dataclass
+class Fleet:
+    """Agent processes started for one test; all stopped at the end."""
+
+    host: str
+    spreadsheet_id: str
+    tmp: Path
+    settings: dict[str, str] = field(default_factory=dict)
+    agents: list[AgentProcess] = field(default_factory=list)
+
+    @property
+    def task_log(self) -> Path:
+        return self.tmp / "tasks.jsonl"
+
+    def start(self, name: str, *, burst: bool = True, **env: str) -> AgentProcess:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("SHEETS_", "WORKER_"))}
+        environ.update(FAST_SETTINGS)
+        environ.update(self.settings)
+        environ.update(env)
+        environ.update(
+            {
+                "WORKER_NAME": name,
+                "SPREADSHEET_ID": self.spreadsheet_id,
+                "SHEETS_EMULATOR_HOST": self.host,
+                "TASK_LOG": str(self.task_log),
+                "PYTHONPATH": str(ROOT),
+            }
+        )
+        log_path = self.tmp / f"{name}.log"
+        args = [
+            sys.executable,
+            "-m",
+            "agent",
+            "run",
+            "--handler",
+            "tests.coordination.handlers:logged",
+        ]
+        if burst:
+            args.append("--burst")
+        handle = log_path.open("ab")
+        popen = subprocess.Popen(
+            args, cwd=ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT
+        )
+        agent = AgentProcess(name, popen, log_path)
+        self.agents.append(agent)
+        return agent
+
+    def wait_all(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        for agent in self.agents:
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                agent.popen.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                tail = agent.output()[-3000:]
+                raise AssertionError(
+                    f"agent {agent.name} still running after {timeout_s}s:\n{tail}"
+                ) from None
+
+    def stop_all(self) -> None:
+        for agent in self.agents:
+            if agent.popen.poll() is None:
+                agent.popen.kill()
+                agent.popen.wait(timeout=10)
+
+
+def read_tab(gateway: SheetsGateway, spec: TabSpec) -> tuple[ColumnMap, list[dict[str, str]]]:
+    """Every data row of a tab, as dicts keyed by column key (blank rows skipped)."""
+    (values,) = gateway.read([f"{quote_title(spec.title)}!A1:ZZ"])
+    cmap = ColumnMap(spec, values[0] if values else [])
+    rows = []
+    for raw in values[1:]:
+        if not any(str(c).strip() for c in raw):
+            continue
+        rows.append({k: (raw[i] if i < len(raw) else "") for k, i in cmap.index.items()})
+    return cmap, rows
+
+
+def overlaps(task_log: Path) -> list[tuple[str, Any, Any]]:
+    """Pairs of executions of one URL by different processes that overlapped in time."""
+    spans: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    open_spans: dict[tuple[str, int], float] = {}
+    if not task_log.exists():
+        return []
+    for line in task_log.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        key = (event["url"], event["pid"])
+        if event["event"] == "start":
+            open_spans[key] = event["t"]
+        else:
+            start = open_spans.pop(key, event["t"])
+            spans[event["url"]].append({"pid": event["pid"], "start": start, "end": event["t"]})
+    for (url, pid), start in open_spans.items():  # killed mid-task: never ended
+        spans[url].append({"pid": pid, "start": start, "end": float("inf")})
+    found = []
+    for url, runs in spans.items():
+        runs.sort(key=lambda r: r["start"])
+        for a_index, a in enumerate(runs):
+            for b in runs[a_index + 1 :]:
+                if a["pid"] != b["pid"] and b["start"] < a["end"]:
+                    found.append((url, a, b))
+    return found
+
+
+def check_drained(gateway: SheetsGateway, expected_ids: set[str]) -> dict[str, Any]:
+    """Assert nothing lost, nothing doubled, Tasks empty; return figures for reports."""
+    _, history = read_tab(gateway, TASKS_HISTORY)
+    _, dlq = read_tab(gateway, TASKS_DLQ)
+    _, tasks = read_tab(gateway, TASKS)
+    history_ids = [r["id"] for r in history]
+    dlq_ids = [r["id"] for r in dlq]
+    assert not tasks, f"Tasks still has {len(tasks)} rows: {tasks[:3]}"
+    assert len(history_ids) == len(set(history_ids)), "a task is in History twice"
+    finished = set(history_ids) | set(dlq_ids)
+    assert not set(history_ids) & set(dlq_ids), "a task is in both History and DLQ"
+    lost, unknown = sorted(expected_ids - finished), sorted(finished - expected_ids)
+    assert finished == expected_ids, f"lost: {lost[:5]}, unknown: {unknown[:5]}"
+    _, workers = read_tab(gateway, WORKERS)
+    processed = sum(int(r.get("tasks_processed") or 0) for r in workers)
+    return {
+        "history": len(history_ids),
+        "dlq": len(dlq_ids),
+        "processed": processed,
+        "history_rows": history,
+    }
