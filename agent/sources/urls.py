@@ -26,15 +26,15 @@ CHANNEL_TABS: tuple[str, ...] = ("videos", "shorts", "streams")
 _YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com"})
 _SHORT_HOSTS = frozenset({"youtu.be", "www.youtu.be"})
 _NOCOOKIE_HOSTS = frozenset({"youtube-nocookie.com", "www.youtube-nocookie.com"})
-_VIDEO_PATHS = frozenset({"shorts", "live", "embed", "v", "e"})
+_VIDEO_PATHS = frozenset({"shorts", "live", "embed", "v"})
 _CHANNEL_PREFIXES = frozenset({"channel", "c", "user"})
 _MIX_PREFIXES = ("RD", "UL")  # auto-generated mixes only exist next to a video
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
-_PLAYLIST_ID = re.compile(r"^[A-Za-z0-9_-]{2,100}$")
+_PLAYLIST_ID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
 _CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
-_HANDLE = re.compile(r"^@[^/?#\s]{1,100}$")
+_HANDLE = re.compile(r"^@[A-Za-z0-9._%-]{1,100}$")
 _LEGACY_NAME = re.compile(r"^[A-Za-z0-9_.\-%]{1,100}$")
 _BAD_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 _WATCH = "https://www.youtube.com/watch?v="
@@ -66,7 +66,7 @@ def classify_url(text: str, policy: Policy = "youtube") -> SourceRef:
     """
     url = (text or "").strip()
     parts = _parse_http_url(text, url)
-    host = (parts.hostname or "").lower()
+    host = (parts.hostname or "").lower().rstrip(".")
     try:
         ref = _classify_youtube(url, parts, host)
     except InvalidUrlError:
@@ -86,13 +86,13 @@ def _parse_http_url(original: str, url: str) -> SplitResult:
         raise InvalidUrlError(original, "empty", "the URL is empty")
     if len(url) > MAX_URL_LENGTH:
         raise InvalidUrlError(url[:200], "too_long", f"longer than {MAX_URL_LENGTH} characters")
+    if _BAD_CHARS.search(url):
+        raise InvalidUrlError(url, "not_url", "a URL cannot contain spaces")
     match = _SCHEME.match(url)
     if match is None:
         raise InvalidUrlError(url, "not_url", "not a URL (it must start with https://)")
     if match.group(1).lower() not in ("http", "https"):
         raise InvalidUrlError(url, "bad_scheme", f"scheme {match.group(1)!r} is not allowed")
-    if _BAD_CHARS.search(url):
-        raise InvalidUrlError(url, "not_url", "a URL cannot contain spaces")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
@@ -110,22 +110,22 @@ def _classify_youtube(url: str, parts: SplitResult, host: str) -> SourceRef | No
     if parts.username is not None or parts.port not in (None, 80, 443):
         raise InvalidUrlError(url, "unsupported_host", "credentials or ports are not allowed")
     segments = [s for s in parts.path.split("/") if s]
-    query = parse_qs(parts.query)
+    query = parse_qs(parts.query, keep_blank_values=True)
     if host in _SHORT_HOSTS:
         if len(segments) != 1:
             raise _unsupported_path(url)
-        return _video_or_playlist(url, segments[0], query)
+        return _video_or_playlist(url, segments[0], _first(query, "list"))
     if host in _NOCOOKIE_HOSTS:
         if len(segments) != 2 or segments[0].lower() != "embed":
             raise _unsupported_path(url)
-        return _video_or_playlist(url, segments[1], query)
+        return _video_or_playlist(url, segments[1], None)
     return _classify_youtube_path(url, segments, query)
 
 
 def _classify_youtube_path(url: str, segments: list[str], query: dict[str, list[str]]) -> SourceRef:
     first = segments[0].lower() if segments else ""
     if first == "watch" and len(segments) == 1:
-        return _video_or_playlist(url, _first(query, "v"), query)
+        return _video_or_playlist(url, _first(query, "v"), _first(query, "list"))
     if first == "playlist" and len(segments) == 1:
         playlist = _playlist_ref(None, _first(query, "list"))
         if playlist is None:
@@ -133,24 +133,30 @@ def _classify_youtube_path(url: str, segments: list[str], query: dict[str, list[
         return playlist
     if first in _VIDEO_PATHS and len(segments) == 2:
         if first == "embed" and segments[1] == "videoseries":
-            return _video_or_playlist(url, None, query)
-        return _video_or_playlist(url, segments[1], query)
+            return _video_or_playlist(url, None, _first(query, "list"))
+        return _video_or_playlist(url, segments[1], None)  # a list= here is ignored
     if segments and (segments[0].startswith("@") or first in _CHANNEL_PREFIXES):
         return _channel_ref(url, segments)
     raise _unsupported_path(url)
 
 
-def _video_or_playlist(url: str, video_id: str | None, query: dict[str, list[str]]) -> SourceRef:
-    """A video URL, or the playlist it names with ``list=`` (which wins)."""
-    valid_id = video_id if video_id and _VIDEO_ID.match(video_id) else None
-    playlist = _playlist_ref(valid_id, _first(query, "list"))
+def _video_or_playlist(url: str, video_id: str | None, list_id: str | None) -> SourceRef:
+    """A video, or the playlist ``list_id`` names (which wins, as in ``watch?v=…&list=…``).
+
+    ``video_id`` None means the URL names no video (``watch?list=…``); a video id that is
+    present must be valid even when a playlist comes with it.
+    """
+    if video_id is None:
+        playlist = _playlist_ref(None, list_id)
+        if playlist is None:
+            raise _unsupported_path(url, "the URL names no video and no playlist")
+        return playlist
+    if not _VIDEO_ID.match(video_id):
+        raise InvalidUrlError(url, "bad_video_id", f"{video_id[:40]!r} is not an 11-character id")
+    playlist = _playlist_ref(video_id, list_id)
     if playlist is not None:
         return playlist
-    if video_id is None:
-        raise _unsupported_path(url, "the URL names no video")
-    if valid_id is None:
-        raise InvalidUrlError(url, "bad_video_id", f"{video_id[:40]!r} is not an 11-character id")
-    return SourceRef(kind="video", url=_WATCH + valid_id, video_id=valid_id)
+    return SourceRef(kind="video", url=_WATCH + video_id, video_id=video_id)
 
 
 def _playlist_ref(video_id: str | None, playlist_id: str | None) -> SourceRef | None:
@@ -177,8 +183,6 @@ def _channel_ref(url: str, segments: list[str]) -> SourceRef:
     if not valid or len(rest) > 1:
         raise _unsupported_path(url, "not a channel address YouTube has")
     tab = rest[0].lower() if rest else None
-    if tab == "featured":
-        tab = None
     if tab is not None and tab not in CHANNEL_TABS:
         raise _unsupported_path(url, f"the channel tab {tab!r} holds no videos")
     canonical = "https://www.youtube.com/" + "/".join(base) + (f"/{tab}" if tab else "")

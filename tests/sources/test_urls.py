@@ -58,7 +58,6 @@ def test_rejected_examples(case: dict[str, Any]) -> None:
             f"https://www.youtube.com/playlist?list={PL}",
         ),
         ("https://m.youtube.com/@Handle/Videos", "https://www.youtube.com/@Handle/videos"),
-        ("https://www.youtube.com/@handle/featured", "https://www.youtube.com/@handle"),
         ("https://www.youtube.com/@handle/?x=1", "https://www.youtube.com/@handle"),
         ("https://music.youtube.com/channel/UC_x5XG1OV2P6uZZ5FSM9Ttw", None),
     ],
@@ -67,6 +66,14 @@ def test_canonical_urls(url: str, canonical: str | None) -> None:
     ref = classify_url(url)
     expected = canonical or "https://www.youtube.com/channel/UC_x5XG1OV2P6uZZ5FSM9Ttw"
     assert ref.url == expected
+
+
+def test_list_is_ignored_on_video_paths_and_trailing_dots_on_hosts() -> None:
+    assert classify_url(f"https://www.youtube.com/shorts/{VID}?list={PL}").kind == "video"
+    assert classify_url(f"https://www.youtube.com/embed/{VID}?list={PL}").kind == "video"
+    assert classify_url(f"https://www.youtube.com./watch?v={VID}").video_id == VID
+    assert classify_url(f"https://www.youtube.com/watch?list={PL}").playlist_id == PL
+    assert classify_url("https://www.youtube.com/@caf%C3%A9").kind == "channel"
 
 
 def test_channel_tabs_are_recorded() -> None:
@@ -85,6 +92,14 @@ def test_mix_playlists_keep_their_video() -> None:
     ("url", "code"),
     [
         ("https://www.youtube.com/@handle/community", "unsupported_path"),
+        ("https://www.youtube.com/@handle/featured", "unsupported_path"),
+        ("https://www.youtube.com/@h\u00e9/videos", "unsupported_path"),
+        ("https://www.youtube.com/e/dQw4w9WgXcQ", "unsupported_path"),
+        ("https://www.youtube.com/embed/videoseries", "unsupported_path"),
+        (f"https://www.youtube.com/watch?v=short&list={PL}", "bad_video_id"),
+        (f"https://www.youtube.com/watch?v=&list={PL}", "bad_video_id"),
+        (f"https://youtu.be/abc?list={PL}", "bad_video_id"),
+        ("javascript: alert(1)", "not_url"),
         ("https://www.youtube.com/@handle/videos/extra", "unsupported_path"),
         ("https://www.youtube.com/channel/notachannelid", "unsupported_path"),
         ("https://www.youtube.com/watch", "unsupported_path"),
@@ -98,6 +113,7 @@ def test_mix_playlists_keep_their_video() -> None:
         ("https://", "not_url"),
         ("http://[::1", "not_url"),
         ("JavaScript:alert(1)", "bad_scheme"),
+        ("https://www.youtube.com/playlist?list=PL" + "x" * 63, "unsupported_path"),
         ("https://x.example/" + "a" * MAX_URL_LENGTH, "too_long"),
     ],
 )
