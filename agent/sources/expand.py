@@ -15,6 +15,7 @@ yt-dlp's reason. An invalid URL raises :class:`~agent.errors.InvalidUrlError`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,7 @@ from agent.sources.ytdlp import extract_flat, open_session
 
 __all__ = ["ExpandOptions", "Expansion", "VideoEntry", "expand_source"]
 
+_log = logging.getLogger(__name__)
 _USER_FILTERS = ("shorts", "streams", "title_filter")
 _Result = tuple[str | None, Mapping[str, Any] | None]
 
@@ -76,6 +78,9 @@ def _extract_one(ydl: Any, source_url: str, url: str) -> Mapping[str, Any] | Non
     try:
         return extract_flat(ydl, url)
     except (YoutubeDLError, OSError) as exc:
+        raise classify_failure(source_url, exc) from exc
+    except Exception as exc:  # a yt-dlp bug on an odd page must not stop the leader
+        _log.warning("yt-dlp failed unexpectedly on %s", url, exc_info=True)
         raise classify_failure(source_url, exc) from exc
 
 

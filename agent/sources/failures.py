@@ -66,9 +66,14 @@ def classify_failure(url: str, exc: BaseException) -> ExpansionError:
     """Turn an exception raised by yt-dlp into a classified :class:`ExpansionError`."""
     if isinstance(exc, ExpansionError):
         return exc
+    from yt_dlp.utils import YoutubeDLError
+
     chain = list(exception_chain(exc))
     category = _category(chain)
-    return ExpansionError(url, clean_reason(_message(exc)), category=category)
+    reason = _message(exc)
+    if not isinstance(exc, (YoutubeDLError, OSError)):
+        reason = f"yt-dlp failed: {type(exc).__name__}: {exc}"
+    return ExpansionError(url, clean_reason(reason), category=category)
 
 
 def permanent(url: str, reason: str) -> ExpansionError:

@@ -126,3 +126,14 @@ def test_classifying_an_expansion_error_returns_it() -> None:
     error = ExpansionError(URL, "no videos found", category="permanent")
     assert classify_failure(URL, error) is error
     assert not error.retry_later and error.pause_s == 0
+
+
+def test_unexpected_ytdlp_exception_becomes_a_dead_letter() -> None:
+    catalog = Catalog()
+    broken = {"_type": "url", "ie_key": "Youtube", "title": "no url field"}
+    url = catalog.add_playlist("PLbroken0001", "Broken", [broken])
+    with pytest.raises(ExpansionError) as info:
+        expand_source(url, synthetic_options(catalog))
+    assert not info.value.retry_later
+    assert info.value.category == "permanent"
+    assert info.value.reason == "yt-dlp failed: KeyError: 'url'"
