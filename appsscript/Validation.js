@@ -105,7 +105,7 @@ function splitHttpUrl_(url) {
   const authority = match[1];
   if (authority === '') return null;
   if (authority.includes('@')) return { host: '', segments: [], query: {} };
-  const hostPort = /^([^:]+)(?::(\d*))?$/.exec(authority);
+  const hostPort = /^(\[[^\]]*\]|[^:[\]]+)(?::(\d*))?$/.exec(authority);
   if (!hostPort) return null;
   const port = hostPort[2];
   if (port && port !== '80' && port !== '443') {
@@ -185,9 +185,11 @@ function classifyPath_(url, parts) {
     return rejectUrl_(url, 'unsupported_path');
   }
   if (head === 'embed' && segments.length === 2) {
-    const list = validPlaylistId_(query.list || '');
-    if (segments[1] === 'videoseries' && list) {
-      return acceptUrl_(url, 'playlist', '', list);
+    if (segments[1] === 'videoseries') {
+      // An embedded playlist player; without a list it names nothing.
+      const list = validPlaylistId_(query.list || '');
+      if (list) return acceptUrl_(url, 'playlist', '', list);
+      return rejectUrl_(url, 'unsupported_path');
     }
     return videoOrPlaylist_(url, segments[1], '');
   }

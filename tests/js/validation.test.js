@@ -104,6 +104,20 @@ describe('source keys (what counts as the same source)', () => {
     );
   });
 
+  it('agrees with the Python rules on cases the fixture does not cover', () => {
+    const cases = {
+      'https://www.youtube.com/embed/videoseries': 'unsupported_path',
+      'https://www.youtube.com/embed/videoseries?list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf': '',
+      'http://[::1]/watch?v=dQw4w9WgXcQ': 'unsupported_host',
+      'https://www.youtube.com:abc/watch?v=dQw4w9WgXcQ': 'not_url',
+      'https://www.youtube.com/watch?v=bad&list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf': 'bad_video_id',
+      'https://youtu.be/dQw4w9WgXcQ/x': 'unsupported_path',
+      'https:www.youtube.com/watch?v=dQw4w9WgXcQ': 'not_url',
+      'mailto:someone@example.com': 'bad_scheme',
+    };
+    for (const [url, reason] of Object.entries(cases)) assert.equal(check(url).reason, reason, url);
+  });
+
   it('reads non-string cells as text', () => {
     assert.equal(check(null).reason, 'empty');
     assert.equal(check(42).reason, 'not_url');

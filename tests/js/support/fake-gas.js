@@ -116,7 +116,9 @@ class FakeRange {
           `The number of columns in the data does not match the number of columns in the range. The data has ${row?.length} but the range has ${this.numColumns}.`,
         );
       }
-      row.forEach((v, c) => fn(this.sheet.cell(this.row + r, this.column + c, true), v));
+      row.forEach((v, c) => {
+        fn(this.sheet.cell(this.row + r, this.column + c, true), v);
+      });
     });
     this.sheet.spreadsheet.record(what, this);
     return this;
@@ -355,12 +357,15 @@ class FakeSpreadsheet {
   }
   /** Counts a service call and notes whether the document lock was held during it. */
   record(method, target, extra) {
-    this.log.push({
+    const entry = {
       method,
       sheet: target instanceof FakeSheet ? target.name : target.sheet.name,
       locked: this.lock.held,
       ...extra,
-    });
+    };
+    this.log.push(entry);
+    // Tests use this to let "someone else" change the sheet between two calls of the script.
+    if (this.afterCall) this.afterCall(entry);
   }
   calls(method) {
     return this.log.filter((e) => e.method === method);
