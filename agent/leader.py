@@ -19,7 +19,7 @@ from agent.coordination.cas import delete_duplicates_request, set_cell_request
 from agent.coordination.lease import LeaseState, pending
 from agent.coordination.queue import Claim, Outcome
 from agent.errors import AgentError, InvalidUrlError, SourceError
-from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY, Status, fit_cell
+from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY, Status, TabSpec, fit_cell
 from agent.sheets.a1 import column_range
 from agent.sources.dedup import DedupIndex
 from agent.sources.expand import ExpandOptions, Expansion, expand_source
@@ -48,6 +48,7 @@ class LeaderDuties:
         self.orc = orchestrator
         self.options = ExpandOptions.from_config(orchestrator.config)
         self.index = DedupIndex()
+        self.index_loaded = False
         self.index_term = 0
         self._last_heal = 0.0
 
@@ -61,11 +62,14 @@ class LeaderDuties:
                 self.cycle(term)
             except AgentError as exc:
                 log.warning("leader cycle failed: %s", exc)
+            except Exception:  # the leader thread must outlive any one bad cycle
+                log.exception("leader cycle crashed; retrying next cycle")
 
     def cycle(self, term: int) -> None:
         """One round of leader work in ``term``."""
         if self.index_term != term:
             self.index = DedupIndex()
+            self.index_loaded = False
             self.index_term = term
         self.adopt_raw_sources()
         with self.orc.lease_lock:
@@ -133,8 +137,9 @@ class LeaderDuties:
             expansion = expand_source(ref.url, self.options)
         except SourceError as exc:
             if exc.retry_later:
-                log.warning("source %s: %s; retrying later", url, exc.reason)
-                self._release([claim], not_before_s=time.time() + RETRY_LATER_S)
+                pause = float(getattr(exc, "pause_s", 0.0) or RETRY_LATER_S)
+                log.warning("source %s: %s; retrying in %.0f s", url, exc.reason, pause)
+                self._release([claim], not_before_s=time.time() + pause)
             else:
                 self._finish_sources([Outcome(claim, LeaseState.FAILED, exc.reason)])
             return
@@ -181,16 +186,34 @@ class LeaderDuties:
         return len(rows)
 
     def refresh_index(self) -> None:
-        """Read only the Video Key cells added to Tasks, History and DLQ since last time."""
+        """Feed the dedup index only what was added since its last read.
+
+        Tasks is read whole once per term (rows leave it, so it cannot be read by tail; every
+        row added later is added by this leader or comes back from a DLQ, so it is known).
+        History and DLQ only grow at the bottom and are read from the last row seen.
+        """
+        tabs = INDEXED_TABS if not self.index_loaded else INDEXED_TABS[1:]
+        self.index_loaded = True
+        for _ in range(2):
+            if not self._feed(tabs):
+                return
+        log.warning("dedup index: tabs moved twice while reading; reading them whole next time")
+
+    def _feed(self, tabs: tuple[TabSpec, ...]) -> bool:
+        """One read of ``tabs``; True when a tab moved under us and must be read again."""
         maps = self.orc.tasks.maps
-        starts = [self.index.next_row(spec.title) for spec in INDEXED_TABS]
+        starts = [self.index.next_row(spec.title) for spec in tabs]
         ranges = [
             column_range(spec.title, maps[spec.title].col("video_key"), first)
-            for spec, first in zip(INDEXED_TABS, starts, strict=True)
+            for spec, first in zip(tabs, starts, strict=True)
         ]
         replies = self.orc.gateway.read(ranges)
-        for spec, first, values in zip(INDEXED_TABS, starts, replies, strict=True):
-            self.index.feed(spec.title, first, [row[0] if row else "" for row in values])
+        moved = False
+        for spec, first, values in zip(tabs, starts, replies, strict=True):
+            keys = [row[0] if row else "" for row in values]
+            if not self.index.feed(spec.title, first, keys):
+                moved = True
+        return moved
 
     def _finish_sources(self, outcomes: list[Outcome]) -> None:
         if not outcomes:

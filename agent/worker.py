@@ -178,6 +178,8 @@ class Orchestrator:
                 self.send_heartbeat()
             except AgentError as exc:
                 log.warning("heartbeat failed: %s", exc)
+            except Exception:  # the heartbeat must outlive any one bad cycle
+                log.exception("heartbeat crashed; retrying next interval")
 
     def send_heartbeat(self, status: WorkerStatus = WorkerStatus.ACTIVE) -> None:
         """One read and one write: worker row, every lease renewal, leadership."""
