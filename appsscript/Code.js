@@ -36,7 +36,13 @@ function onOpen(_e) {
  */
 function onEdit(e) {
   if (!e || !e.range) return;
-  handleSourcesEdit_(e.range);
+  try {
+    handleSourcesEdit_(e.range);
+  } catch (err) {
+    // A simple trigger's exception reaches only the executions log: tell the person too.
+    console.error(err);
+    activeSpreadsheet_().toast(err instanceof Error ? err.message : String(err), MENU_TITLE);
+  }
 }
 
 /** Opens the sidebar on its dashboard (menu: Open sidebar). */

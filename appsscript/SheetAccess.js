@@ -127,9 +127,15 @@ function writeColumns_(table, firstRow, records, keys) {
  */
 function deleteRowsWithIds_(table, ids) {
   if (ids.length === 0) return 0;
+  const sheet = table.sheet;
   const rows = rowsToDelete_(readColumn_(table, 'id'), ids);
+  // Sheets refuses to delete every row that is not frozen: keep one spare row.
+  const max = sheet.getMaxRows();
+  if (rows.length > 0 && max - sheet.getFrozenRows() - rows.length < 1) {
+    sheet.insertRowsAfter(max, 1);
+  }
   for (const run of rowRuns_(rows)) {
-    table.sheet.deleteRows(run.start, run.count);
+    sheet.deleteRows(run.start, run.count);
   }
   return rows.length;
 }

@@ -161,6 +161,20 @@ describe('onEdit in the Sources URL column', () => {
     assert.equal(sources.records()[0].status, 'PENDING');
   });
 
+  it('tells the person when the Sources tab lacks a column it needs', () => {
+    const project = loadProject();
+    const sheet = project.ss.insertSheet('Sources');
+    sheet.getRange(1, 1, 1, 2).setValues([['URL', 'Status']]);
+    const original = console.error;
+    console.error = () => {};
+    try {
+      project.edit('Sources', 2, 1, [[VIDEO]]);
+    } finally {
+      console.error = original;
+    }
+    assert.match(project.ss.toasts[0].message, /Tab "Sources" has no "ID" column.*orc init/);
+  });
+
   it('writes nothing and says so when another execution holds the lock', () => {
     const { project, sources, urlCol } = setup();
     project.lock.held = true;

@@ -167,6 +167,15 @@ describe('requeueRows', () => {
     assert.notEqual(row.name, FORMULA_VALUE);
   });
 
+  it('empties a DLQ tab whose grid has no spare row under a frozen header', () => {
+    const { project, tasks, dlq } = setup();
+    dlq.sheet.setFrozenRows(1);
+    dlq.sheet.maxRows = dlq.sheet.getLastRow(); // as an API-created tab grown by appends
+    project.call('requeueRows', 'Tasks DLQ', ['a', 'b', 'c']);
+    assert.deepEqual(ids(dlq), []);
+    assert.deepEqual(ids(tasks).slice(-3), ['a', 'b', 'c']);
+  });
+
   it('skips unknown IDs and refuses tabs that are not DLQ tabs', () => {
     const { project } = setup();
     const result = project.call('requeueRows', 'Tasks DLQ', ['nope', '']);

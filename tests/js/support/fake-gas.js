@@ -183,6 +183,9 @@ class FakeSheet {
     this.name = name;
     /** @type {{value: any, note: string, background: string}[][]} */
     this.rows = [];
+    /** The grid's size in rows (content may use fewer); a new sheet has 1000, as in Sheets. */
+    this.maxRows = 1000;
+    this.frozenRows = 0;
   }
   getName() {
     return this.name;
@@ -221,7 +224,13 @@ class FakeSheet {
     return last;
   }
   getMaxRows() {
-    return Math.max(1000, this.rows.length);
+    return Math.max(this.maxRows, this.rows.length);
+  }
+  getFrozenRows() {
+    return this.frozenRows;
+  }
+  setFrozenRows(rows) {
+    this.frozenRows = rows;
   }
   getMaxColumns() {
     return Math.max(26, this.getLastColumn());
@@ -241,6 +250,7 @@ class FakeSheet {
   }
   appendRow(values) {
     const row = this.getLastRow() + 1;
+    this.maxRows = Math.max(this.maxRows, row);
     const onFormula = (f) => this.spreadsheet.formulas.push(f);
     values.forEach((v, i) => {
       this.cell(row, i + 1, true).value = entered(v, onFormula);
@@ -249,9 +259,16 @@ class FakeSheet {
     return this;
   }
   deleteRows(start, howMany) {
-    if (start < 1 || howMany < 1) throw new Error('Those rows are out of bounds.');
+    const max = this.getMaxRows();
+    if (start < 1 || howMany < 1 || start + howMany - 1 > max) {
+      throw new Error('Those rows are out of bounds.');
+    }
+    if (max - howMany - this.frozenRows < 1) {
+      throw new Error("You can't delete all the rows in the sheet that are not frozen.");
+    }
     this.spreadsheet.record('deleteRows', this, { start, howMany });
     this.rows.splice(start - 1, howMany);
+    this.maxRows = max - howMany;
   }
   deleteRow(row) {
     this.deleteRows(row, 1);
@@ -261,6 +278,7 @@ class FakeSheet {
     while (this.rows.length < before - 1) this.rows.push([]);
     const fresh = Array.from({ length: howMany }, () => []);
     this.rows.splice(before - 1, 0, ...fresh);
+    this.maxRows = Math.max(this.maxRows, before - 1) + howMany;
     this.spreadsheet.record('insertRows', this, { before, howMany });
     return this;
   }
@@ -272,6 +290,9 @@ class FakeSheet {
   }
   insertRowAfter(after) {
     return this.insertRowsBefore(after + 1, 1);
+  }
+  insertRowsAfter(after, howMany) {
+    return this.insertRowsBefore(after + 1, howMany);
   }
   activate() {
     this.spreadsheet.active = this;
