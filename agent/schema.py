@@ -164,6 +164,8 @@ PENDING_LEASE_TEMPLATE = "PENDING|{id}|0|-|0"
 STALE_HEARTBEAT_SECONDS = 120
 #: Google's limit on the characters in one cell.
 MAX_CELL_CHARS = 50_000
+#: Prefix of the keys under which user columns travel with a row (``user:My Notes``).
+USER_PREFIX = "user:"
 #: Marker appended to text cut to fit a cell.
 TRUNCATION_MARKER = " …[truncated]"
 
@@ -212,6 +214,8 @@ class ColumnMap:
             self.language = "pt"
         known = {c.header(lang) for c in spec.columns for lang in LANGUAGES}
         self.extra = [t for t in seen if t not in known]
+        #: Position of each user column, keyed ``USER_PREFIX + header``.
+        self.user_index = {USER_PREFIX + t: seen[t] for t in self.extra}
 
     def missing(self) -> list[Column]:
         """Columns of the spec that the header row lacks."""
@@ -245,9 +249,14 @@ class ColumnMap:
         """A row as wide as the header: known keys filled, every other cell ``None``.
 
         ``None`` cells are skipped by the Sheets API, so user columns are left untouched.
+        Keys ``USER_PREFIX + header`` fill user columns of that header when this tab has one.
         """
         row: list[str | None] = [None] * max(self.width, 1)
         for key, value in values.items():
+            if key.startswith(USER_PREFIX):
+                if key in self.user_index:
+                    row[self.user_index[key]] = value
+                continue
             row[self.col(key)] = value
         return row
 

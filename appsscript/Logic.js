@@ -331,7 +331,14 @@ function planSourceEdits_(edited, takenKeys, newId) {
     const reason = !verdict.ok ? verdict.reason : taken.has(verdict.key) ? 'duplicate' : '';
     if (reason) {
       const message = reasonMessage_(reason);
-      const state = { ...blankState_(), status: 'INVALID', error: `${reason}: ${message}` };
+      // An ID but no lease: no agent claims the row, and the agents' duplicate-row cleanup
+      // (which treats rows with neither ID nor lease as copies of each other) leaves it alone.
+      const state = {
+        ...blankState_(),
+        id: newId(),
+        status: 'INVALID',
+        error: `${reason}: ${message}`,
+      };
       return {
         row,
         action: 'invalid',

@@ -369,7 +369,9 @@ class QueueTab:
         target = self.history if outcome.state is LeaseState.DONE else self.dlq
         cmap = self.maps[target.title]
         lease = outcome.claim.lease
-        values = {k: v for k, v in outcome.claim.record.items() if k in cmap.index}
+        values = {
+            k: v for k, v in outcome.claim.record.items() if k in cmap.index or k in cmap.user_index
+        }
         values.pop("lease", None)
         values.update(
             {
@@ -384,7 +386,7 @@ class QueueTab:
         if outcome.state is LeaseState.FAILED:
             values["error"] = fit_cell(outcome.error or "unknown error", MAX_ERROR_CHARS)
         values.update(outcome.extra)
-        return cmap.row_from({k: fit_cell(v) for k, v in values.items() if k in cmap.index})
+        return cmap.row_from({k: fit_cell(v) for k, v in values.items()})
 
     def _append_once(
         self, target: TabSpec, rows: list[list[str | None]], outcomes: Sequence[Outcome]

@@ -28,8 +28,12 @@ class QueueRow:
         return self.cells[position]
 
     def record(self, cmap: ColumnMap) -> dict[str, str]:
-        """Every known column of this row, by key."""
-        return {key: self.value(cmap, key) for key in cmap.index}
+        """Every column of this row by key; user columns as ``user:<header>``."""
+        record = {key: self.value(cmap, key) for key in cmap.index}
+        for key, position in cmap.user_index.items():
+            if position < len(self.cells) and self.cells[position]:
+                record[key] = self.cells[position]
+        return record
 
 
 def parse_rows(cmap: ColumnMap, first_row: int, values: Sequence[Sequence[str]]) -> list[QueueRow]:

@@ -189,7 +189,8 @@ def check_drained(gateway: SheetsGateway, expected_ids: set[str]) -> dict[str, A
     """Assert nothing lost, nothing doubled, Tasks empty; return figures for reports."""
     _, history = read_tab(gateway, TASKS_HISTORY)
     _, dlq = read_tab(gateway, TASKS_DLQ)
-    _, tasks = read_tab(gateway, TASKS)
+    _, rows = read_tab(gateway, TASKS)
+    tasks = [r for r in rows if r.get("id") or r.get("lease")]  # rows a person left are not tasks
     history_ids = [r["id"] for r in history]
     dlq_ids = [r["id"] for r in dlq]
     assert not tasks, f"Tasks still has {len(tasks)} rows: {tasks[:3]}"

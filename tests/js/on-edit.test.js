@@ -74,8 +74,8 @@ describe('onEdit in the Sources URL column', () => {
     project.edit('Sources', 2, urlCol, [['youtube.com/watch?v=dQw4w9WgXcQ']]);
     const [row] = sources.records();
     assert.equal(row.status, 'INVALID');
-    assert.equal(row.id, '');
     assert.equal(row.lease, '', 'an INVALID row has no lease, so no agent can claim it');
+    assert.match(row.id, /^[0-9a-f-]{36}$/, 'an INVALID row has an ID, so cleanup keeps it');
     const note = sources.cell(2, 'url').getNote();
     assert.match(note, /^Orchestrator: invalid source URL \(not_url\)/);
     assert.equal(sources.cell(2, 'url').getBackground(), project.evaluate('INVALID_HIGHLIGHT'));
