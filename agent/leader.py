@@ -95,7 +95,12 @@ class LeaderDuties:
         sources = self.orc.sources
         rows, _ = sources.read_window(2, 1000)
         raw = [
-            r for r in rows if not r.row_id and not r.lease_text and r.value(sources.cmap, "url")
+            r
+            for r in rows
+            if not r.row_id
+            and not r.lease_text
+            and r.value(sources.cmap, "url").strip()
+            and r.value(sources.cmap, "status").strip() != Status.INVALID.value
         ]
         if not raw:
             return 0
