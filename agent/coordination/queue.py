@@ -386,7 +386,9 @@ class QueueTab:
         if outcome.state is LeaseState.FAILED:
             values["error"] = fit_cell(outcome.error or "unknown error", MAX_ERROR_CHARS)
         values.update(outcome.extra)
-        return cmap.row_from({k: fit_cell(v) for k, v in values.items()})
+        return cmap.row_from(
+            {k: fit_cell(v) for k, v in values.items() if k in cmap.index or k in cmap.user_index}
+        )
 
     def _append_once(
         self, target: TabSpec, rows: list[list[str | None]], outcomes: Sequence[Outcome]
