@@ -86,7 +86,9 @@ def quota_error(kind: str, scope: str, limit: int, retry_after_s: float) -> ApiE
     metric = _METRIC.get(kind, "Write requests")
     limit_name = f"{metric} per minute" + (" per user" if scope == "user" else "")
     limit_id = (
-        metric.replace(" ", "") + "PerMinute" + ("PerUser" if scope == "user" else "PerProject")
+        metric.title().replace(" ", "")
+        + "PerMinute"
+        + ("PerUser" if scope == "user" else "PerProject")
     )
     message = (
         f"Quota exceeded for quota metric '{metric}' and limit '{limit_name}' of service "

@@ -7,8 +7,8 @@ empty anchor cell there is no table and data goes to the range's top-left cell. 
 * the anchor is the range's cell itself when the range is one cell (no table if it is empty),
   otherwise the last value in the range (bottom-most row, then right-most column);
 * the table is the anchor's *current region*: the smallest rectangle around it bordered by
-  empty rows and columns (diagonal neighbours count), searched within the range, or within the
-  whole sheet for a one-cell range.
+  empty rows and columns (diagonal neighbours count), searched over the whole sheet (so a
+  header-row range such as ``A1:D1`` appends after the whole table, as Google does).
 """
 
 from __future__ import annotations
@@ -40,14 +40,12 @@ def find_table(sheet: Sheet, box: Box) -> Box | None:
     if box.height == 1 and box.width == 1:
         if not _mask(sheet, box.r0) >> box.c0 & 1:
             return None
-        anchor = (box.r0, box.c0)
-        limits = Box(0, sheet.row_count, 0, sheet.col_count)
+        anchor: tuple[int, int] | None = (box.r0, box.c0)
     else:
-        found = _anchor(sheet, box)
-        if found is None:
-            return None
-        anchor, limits = found, box
-    return current_region(sheet, anchor, limits)
+        anchor = _anchor(sheet, box)
+    if anchor is None:
+        return None
+    return current_region(sheet, anchor, Box(0, sheet.row_count, 0, sheet.col_count))
 
 
 def current_region(sheet: Sheet, anchor: tuple[int, int], limits: Box) -> Box:
