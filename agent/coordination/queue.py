@@ -62,6 +62,7 @@ class Outcome:
     state: LeaseState
     error: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    recovered: bool = False  # a DONE/FAILED row whose finisher died before moving it
 
 
 @dataclass
@@ -202,7 +203,8 @@ class QueueTab:
             won.append(claim)
         else:
             error = why or claim.record.get("error", "") or "finished by a worker that stopped"
-            orphans.append(Outcome(claim, new.state, error))
+            was_terminal = row.lease is not None and row.lease.state is not LeaseState.CLAIMED
+            orphans.append(Outcome(claim, new.state, error, recovered=was_terminal))
 
     def _plan(self, rows: Sequence[QueueRow], limit: int) -> list[tuple[QueueRow, Lease, str]]:
         """Which rows to take and the lease each gets; random order spreads agents apart."""
@@ -319,8 +321,9 @@ class QueueTab:
         """
         now = self.wall_clock() if now_s is None else now_s
         terminal = self._mark_terminal([o for o in outcomes if not o.claim.lost], now)
-        done = [o for o in terminal if o.state is LeaseState.DONE]
-        failed = [o for o in terminal if o.state is LeaseState.FAILED]
+        to_append = self._not_yet_appended(terminal)
+        done = [o for o in to_append if o.state is LeaseState.DONE]
+        failed = [o for o in to_append if o.state is LeaseState.FAILED]
         if done:
             self._append_once(self.history, [self._history_row(o, now) for o in done], done)
         if failed:
@@ -328,6 +331,18 @@ class QueueTab:
         with self._lock:
             self._tombstones.extend((o.claim.row_id, o.claim.lease.encode()) for o in terminal)
         return terminal
+
+    def _not_yet_appended(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
+        """Drop recovered rows whose History/DLQ row the dead finisher already appended."""
+        recovered = [o for o in outcomes if o.recovered]
+        if not recovered:
+            return list(outcomes)
+        present: set[str] = set()
+        for target, state in ((self.history, LeaseState.DONE), (self.dlq, LeaseState.FAILED)):
+            ids = [o.claim.row_id for o in recovered if o.state is state]
+            if ids:
+                present |= self.ids_in(target, ids)
+        return [o for o in outcomes if not (o.recovered and o.claim.row_id in present)]
 
     def _mark_terminal(self, outcomes: Sequence[Outcome], now: float) -> list[Outcome]:
         batch = WriteBatch()
@@ -417,8 +432,13 @@ class QueueTab:
 
     # ----------------------------------------------------------------- compaction
     def _add_tombstones(self, batch: WriteBatch) -> None:
+        """Add the pending tombstones and one deleteDuplicates to ``batch``.
+
+        They stay pending until a reply confirms the batch was applied: repeating them is
+        harmless (a CAS from a value already replaced changes nothing).
+        """
         with self._lock:
-            stones, self._tombstones = self._tombstones, []
+            stones = list(self._tombstones)
         if not stones:
             return
         info = self.gateway.tab(self.spec.title)
@@ -426,8 +446,17 @@ class QueueTab:
         for row_id, lease_text in stones:
             batch.add(cas_request(info.sheet_id, id_col, row_id, self._header("id")))
             batch.add(cas_request(info.sheet_id, lease_col, lease_text, self._header("lease")))
-            self.observer.forget(row_id)
-        batch.add(delete_duplicates_request(info.sheet_id, [id_col, lease_col]))
+
+        def on_reply(reply: dict[str, Any] | None) -> None:
+            if reply is None:
+                return
+            with self._lock:
+                done = set(stones)
+                self._tombstones = [t for t in self._tombstones if t not in done]
+            for row_id, _ in stones:
+                self.observer.forget(row_id)
+
+        batch.add(delete_duplicates_request(info.sheet_id, [id_col, lease_col]), on_reply)
 
     def flush_tombstones(self) -> None:
         """Remove moved rows now (normally they ride along with the next claim)."""

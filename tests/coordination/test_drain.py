@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from agent.emulator import EmulatorServer
 from agent.schema import TASKS_HISTORY, ColumnMap
 from agent.sheets.gateway import SheetsGateway
 from tests.coordination.harness import Fleet, check_drained, overlaps, read_tab, seed_tasks
@@ -85,3 +86,22 @@ def test_history_columns_are_found_by_header(sheet: SheetsGateway) -> None:
     (values,) = sheet.read([f"'{TASKS_HISTORY.title}'!1:1"])
     cmap = ColumnMap(TASKS_HISTORY, values[0])
     cmap.require()
+
+
+def test_drain_under_injected_faults(
+    emulator: EmulatorServer, sheet: SheetsGateway, fleet: Fleet
+) -> None:
+    """429s, 500s, 503s, slow answers and writes applied whose answer is lost: same guarantees."""
+    ids = set(seed_tasks(sheet, 200))
+    emulator.configure(fault_rate=0.1, seed=1234, slow_ms=300)
+    for n in range(3):
+        fleet.start(f"agent-{n}", CLAIM_BATCH="10", CONCURRENCY="2", REQUEST_TIMEOUT_SECONDS="5")
+    fleet.wait_all(timeout_s=280)
+    faults = emulator.stats()["faults"]
+    emulator.configure(fault_rate=0.0)
+    print("faults injected:", faults)
+    assert faults["total"] >= 20, faults
+    figures = check_drained(sheet, ids)
+    assert figures["history"] + figures["dlq"] == 200
+    assert figures["dlq"] == 0, "no task may fail because of API faults"
+    assert overlaps(fleet.task_log) == []

@@ -33,7 +33,7 @@ class Person(threading.Thread):
 
     def run(self) -> None:
         actions = [self.insert, self.junk, self.delete, self.sort, self.edit]
-        while not self.stop.wait(self.rng.uniform(0.02, 0.12)):
+        while not self.stop.wait(self.rng.uniform(0.005, 0.05)):
             action = self.rng.choice(actions)
             try:
                 action()
@@ -73,7 +73,7 @@ class Person(threading.Thread):
         """Delete one row that has neither ID nor lease, atomically, as a UI user would."""
         cmap = self._cmap()
         id_col, lease_col = cmap.col("id"), cmap.col("lease")
-        with self.server.service.writing(self.sheet.spreadsheet_id) as txn:
+        with self.server.app.service.writing(self.sheet.spreadsheet_id) as txn:
             grid = txn.ss.sheet_by_title(TASKS.title)
             assert grid is not None
             candidates = [
@@ -144,12 +144,13 @@ def test_hand_edits_while_agents_run(
     person.start()
     try:
         for n in range(3):
-            fleet.start(f"agent-{n}", CLAIM_BATCH="8", HANDLER_SLEEP_S="0.01")
+            fleet.start(f"agent-{n}", CLAIM_BATCH="8", HANDLER_SLEEP_S="0.03")
         fleet.wait_all(timeout_s=240)
     finally:
         person.stop.set()
         person.join(timeout=10)
-    assert all(count > 5 for count in person.done.values()), person.done
+    print("person did", person.done, "errors", len(person.errors))
+    assert all(count >= 5 for count in person.done.values()), (person.done, person.errors[:5])
     figures = check_drained(sheet, ids)
     assert figures["history"] == 300
     assert overlaps(fleet.task_log) == []

@@ -1,0 +1,85 @@
+"""Sources expand into tasks end to end: real yt-dlp on 127.0.0.1, the emulator, agent processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from agent.coordination.enqueue import add_sources
+from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS_HISTORY
+from agent.sheets.gateway import SheetsGateway
+from tests.coordination.harness import Fleet, read_tab
+from tests.sources.helpers import LocalSite, Route
+
+IDS = ["aaaaaaaaaa1", "bbbbbbbbbb2", "cccccccccc3", "dddddddddd4", "eeeeeeeeee5"]
+FORMULA = '=IMPORTXML("http://x","//a")'
+HTML = "<img src=x onerror=alert(1)>"
+
+
+def _embed_page(ids: list[str]) -> str:
+    frames = "".join(
+        f'<iframe width="560" height="315" src="https://www.youtube.com/embed/{i}"></iframe>'
+        for i in ids
+    )
+    return f"<html><head><title>Embeds page</title></head><body>{frames}</body></html>"
+
+
+def _rss(items: list[tuple[str, str]]) -> str:
+    body = "".join(
+        f"<item><title>{title.replace('&', '&amp;').replace('<', '&lt;')}</title>"
+        f"<link>https://www.youtube.com/watch?v={vid}</link></item>"
+        for vid, title in items
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Feed of videos</title>'
+        f"<link>http://127.0.0.1/</link><description>d</description>{body}</channel></rss>"
+    )
+
+
+@pytest.fixture
+def site() -> Iterator[LocalSite]:
+    server = LocalSite()
+    server.routes["/embeds.html"] = Route(_embed_page([IDS[0], IDS[1], IDS[2], IDS[0]]))
+    server.routes["/feed.xml"] = Route(
+        _rss([(IDS[3], FORMULA), (IDS[4], HTML), (IDS[1], "plain")]),
+        content_type="application/rss+xml",
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_sources_expand_into_tasks_once(
+    sheet: SheetsGateway, fleet: Fleet, site: LocalSite
+) -> None:
+    add_sources(sheet, [site.url("/embeds.html"), site.url("/feed.xml"), site.url("/gone.html")])
+    fleet.start("leader-1")
+    fleet.wait_all(timeout_s=120)
+    assert fleet.agents[0].popen.returncode == 0, fleet.agents[0].output()[-3000:]
+
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    keys = sorted(row["video_key"] for row in history)
+    assert keys == sorted(IDS), "each video once, across sources and within one"
+    by_key = {row["video_key"]: row for row in history}
+    assert by_key[IDS[3]]["name"] == FORMULA, "a formula title must stay literal text"
+    assert by_key[IDS[4]]["name"] == HTML
+    assert by_key[IDS[0]]["url"] == f"https://www.youtube.com/watch?v={IDS[0]}"
+
+    _, done_sources = read_tab(sheet, SOURCES_HISTORY)
+    counts = {row["url"]: row["video_count"] for row in done_sources}
+    assert counts[site.url("/embeds.html")] == "3"
+    assert counts[site.url("/feed.xml")] == "3"
+    assert all(row["name"] for row in done_sources)
+    _, dead = read_tab(sheet, SOURCES_DLQ)
+    assert [row["url"] for row in dead] == [site.url("/gone.html")]
+    assert "404" in dead[0]["error"]
+
+    # The same feed again: every video is known, so nothing is queued.
+    add_sources(sheet, [site.url("/feed.xml")])
+    fleet.start("leader-2")
+    fleet.wait_all(timeout_s=120)
+    _, history_again = read_tab(sheet, TASKS_HISTORY)
+    assert len(history_again) == len(IDS)
+    _, sources_left = read_tab(sheet, SOURCES)
+    assert not [r for r in sources_left if r.get("id")]
