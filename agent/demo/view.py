@@ -1,0 +1,138 @@
+"""What ``orc demo`` shows: a live view while agents work, then a summary.
+
+The live view reuses ``orc status``'s tables (:func:`agent.cli.status.render`) for workers,
+leader, queues and DLQ errors, and adds a progress bar toward the number of tasks the sources
+list, the throughput measured since the agents started, and the API calls used so far.
+Everything that comes from cells is shown as :class:`rich.text.Text`, never as markup.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from agent.cli.status import render as render_status
+from agent.schema import SOURCES, TASKS, TASKS_DLQ, TASKS_HISTORY
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One refresh of the live view."""
+
+    data: Mapping[str, Any]  # an agent.status.snapshot()
+    total: int
+    elapsed_s: float
+    work_s: float  # seconds since the agents started
+    api_calls: int
+    agents_running: int
+    agents: int
+
+    @property
+    def done(self) -> int:
+        """Rows in Tasks History."""
+        return int(self.data["queues"].get(TASKS_HISTORY.title, 0))
+
+    @property
+    def dead(self) -> int:
+        """Rows in Tasks DLQ."""
+        return int(self.data["queues"].get(TASKS_DLQ.title, 0))
+
+    @property
+    def finished(self) -> int:
+        """Tasks that reached History or the DLQ."""
+        return self.done + self.dead
+
+    @property
+    def tasks_per_minute(self) -> float:
+        """Finished tasks per minute since the agents started."""
+        return round(60.0 * self.finished / self.work_s, 1) if self.work_s > 1 else 0.0
+
+
+def live(frame: Frame, header: str) -> RenderableType:
+    """The live view: header, progress bar, then ``orc status``'s tables."""
+    bar = Table.grid(padding=(0, 1))
+    bar.add_column(no_wrap=True)
+    bar.add_column(ratio=1)
+    bar.add_column(no_wrap=True)
+    bar.add_row(
+        Text("tasks finished", style="bold"),
+        ProgressBar(total=max(frame.total, 1), completed=min(frame.finished, frame.total)),
+        Text(f"{frame.finished}/{frame.total}  ({frame.done} done, {frame.dead} in DLQ)"),
+    )
+    facts = Text(
+        f"{frame.elapsed_s:5.1f} s   agents running {frame.agents_running}/{frame.agents}   "
+        f"API calls by the agents {frame.api_calls}"
+    )
+    data = copy.deepcopy(dict(frame.data))
+    data["rates"] = {"tasks_per_minute": frame.tasks_per_minute}
+    return Group(
+        Panel(Group(bar, facts), title=Text(header), title_align="left"), render_status(data)
+    )
+
+
+def line_key(frame: Frame) -> tuple[object, ...]:
+    """What must change for :func:`line` to be worth printing again."""
+    leader = frame.data["leader"]
+    queues = tuple(sorted(frame.data["queues"].items()))
+    return (frame.finished, frame.dead, queues, leader["worker"], frame.agents_running)
+
+
+def line(frame: Frame) -> str:
+    """One plain line for logs (``--no-live``)."""
+    queues = frame.data["queues"]
+    leader = frame.data["leader"]
+    return (
+        f"[{frame.elapsed_s:5.1f}s] finished {frame.finished}/{frame.total} "
+        f"(done {frame.done}, dlq {frame.dead})  queued tasks {queues.get(TASKS.title, 0)} "
+        f"sources {queues.get(SOURCES.title, 0)}  leader {leader['worker'] or '-'} "
+        f"(term {leader['term']})  agents {frame.agents_running}/{frame.agents}  "
+        f"API calls {frame.api_calls}"
+    )
+
+
+def summary_table(result: Mapping[str, Any], dlq_errors: list[tuple[str, str]]) -> Group:
+    """The end-of-run summary: tasks, sources, agents, API calls, and what went to the DLQ."""
+    tasks, sources, calls = result["tasks"], result["sources"], result["api_calls"]
+    table = Table(title="orc demo: summary", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    rows = [
+        ("result", "ok" if result["ok"] else "FAILED"),
+        ("time", f"{result['elapsed_s']} s"),
+        ("tasks", f"{tasks['expected']} listed by the sources"),
+        ("  done (Tasks History)", str(tasks["done"])),
+        ("  dead-lettered (Tasks DLQ)", str(tasks["dead_lettered"])),
+        ("  still queued", str(tasks["left_in_queue"])),
+        ("sources", f"{sources['done']} expanded, {sources['dead_lettered']} dead-lettered"),
+        ("API calls", f"{calls['by_agents']} by the agents, {calls['by_demo_view']} by this view"),
+    ]
+    for name, info in result["agents"].items():
+        rows.append(
+            (
+                f"  {name}",
+                f"{info['tasks_processed']} tasks, {info['api_calls']} API calls, "
+                f"exit code {info['exit_code']}",
+            )
+        )
+    for label, value in rows:
+        table.add_row(Text(label), Text(value))
+    parts: list[RenderableType] = [table]
+    if dlq_errors:
+        errors = Table(title="Dead letters", show_lines=False)
+        errors.add_column("tab")
+        errors.add_column("error", overflow="fold")
+        for tab, error in dlq_errors:
+            errors.add_row(Text(tab), Text(error))
+        parts.append(errors)
+    for label in ("missing", "repeated", "unexpected"):
+        if tasks[label]:
+            parts.append(Text(f"{label}: {', '.join(tasks[label])}", style="red"))
+    return Group(*parts)
