@@ -61,6 +61,9 @@ class Config(BaseSettings):
     rescan_hours: float = Field(default=0.0, ge=0)  # 0 = one-shot sources
     ytdlp_sleep_requests: float = Field(default=0.75, ge=0)
     cookies_file: Path | None = None
+    #: ``module:function`` returning yt-dlp extractors tried before the built-in ones
+    #: (the demo and the benchmarks serve YouTube-shaped playlists offline through it).
+    source_extractors: str | None = None
 
     # History rotation: rows kept in a History tab before older ones move to an archive tab.
     history_max_rows: int = Field(default=200_000, ge=100)
@@ -88,6 +91,13 @@ class Config(BaseSettings):
         if not _HANDLER.match(value):
             raise ValueError("must look like module.path:function, e.g. agent.handlers:noop")
         return value
+
+    @field_validator("source_extractors")
+    @classmethod
+    def _extractors_form(cls, value: str | None) -> str | None:
+        if value and not _HANDLER.match(value):
+            raise ValueError("must look like module.path:function")
+        return value or None
 
     @field_validator("title_regex")
     @classmethod

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from agent.config import Config
 
 
+def load_extractors(spec: str) -> tuple[Any, ...]:
+    """Call ``module:function`` (SOURCE_EXTRACTORS) and return the extractors it gives."""
+    import importlib
+
+    module_name, _, function_name = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), function_name)
+        return tuple(factory())
+    except Exception as exc:  # an operator's setting: report it, whatever it raised
+        raise ConfigError("SOURCE_EXTRACTORS", f"cannot load {spec!r} ({exc})") from None
+
+
 @dataclass(frozen=True)
 class ExpandOptions:
     """Filters and yt-dlp settings for :func:`agent.sources.expand.expand_source`.
@@ -74,6 +86,8 @@ class ExpandOptions:
             "policy": config.source_url_policy,
             "socket_timeout": config.request_timeout_seconds,
         }
+        if config.source_extractors:
+            values["extra_extractors"] = load_extractors(config.source_extractors)
         values.update(overrides)
         return cls(**values)
 
