@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from agent.config import Config
-from agent.errors import AgentError, ConfigError, SheetsError
+from agent.errors import AgentError, ConfigError, SchemaError, SheetsError
 from agent.logs import setup_logging
 from agent.sheets.client import readable_by_others
 
@@ -71,6 +71,9 @@ def fail(exc: AgentError) -> None:
     """Print one line and exit: 2 for configuration problems, 1 otherwise."""
     if isinstance(exc, ConfigError):
         fail_config(exc)
+    if isinstance(exc, SchemaError):
+        click.echo(f"orc: spreadsheet layout error: {exc}", err=True)
+        raise SystemExit(EXIT_BAD_CONFIG)
     if isinstance(exc, SheetsError) and exc.status in (403, 404):
         click.echo(f"orc: configuration error: SPREADSHEET_ID: {exc}", err=True)
         raise SystemExit(EXIT_BAD_CONFIG)

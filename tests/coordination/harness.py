@@ -95,7 +95,14 @@ class Fleet:
     def task_log(self) -> Path:
         return self.tmp / "tasks.jsonl"
 
-    def start(self, name: str, *, burst: bool = True, **env: str) -> AgentProcess:
+    def start(
+        self,
+        name: str,
+        *,
+        burst: bool = True,
+        handler: str = "tests.coordination.handlers:logged",
+        **env: str,
+    ) -> AgentProcess:
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("SHEETS_", "WORKER_"))}
         environ.update(FAST_SETTINGS)
         environ.update(self.settings)
