@@ -123,7 +123,7 @@ class Fleet:
             "agent",
             "run",
             "--handler",
-            "tests.coordination.handlers:logged",
+            handler,
         ]
         if burst:
             args.append("--burst")
