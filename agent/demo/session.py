@@ -71,8 +71,8 @@ class DemoSession:
         self.live_shown = False
 
     def say(self, text: str, style: str = "") -> None:
-        """One line of narration (plain text, never markup)."""
-        self.console.print(Text(text, style=style))
+        """One line of narration (plain text, never markup; not cut, so commands paste whole)."""
+        self.console.print(Text(text, style=style), soft_wrap=True)
 
     def run(self) -> int:
         """Run the demo; every server and process is stopped before this returns."""
