@@ -193,24 +193,33 @@ def read_values(
 ) -> list[list[Any]]:
     """The rendered values of a rectangle, trailing empty cells and rows trimmed."""
     out: list[list[Any]] = []
-    width = box.width
-    window = (1 << width) - 1
-    last_row = min(box.r1, len(sheet.rows))
-    for r in range(box.r0, last_row):
-        row = sheet.rows[r]
-        bits = (row.mask >> box.c0) & window
+    c0 = box.c0
+    window = (1 << box.width) - 1
+    rows = sheet.rows
+    for r in range(box.r0, min(box.r1, len(rows))):
+        row = rows[r]
+        bits = (row.mask >> c0) & window
         if not bits:
             out.append([])
             continue
         values: list[Any] = []
-        for c in range(box.c0, box.c0 + bits.bit_length()):
-            cell = row.get(c)
-            if cell is None or not cell.has_value():
-                values.append("")
+        append = values.append
+        for c, cell in enumerate(row.cells[c0 : c0 + bits.bit_length()], c0):
+            if cell is None:
+                append("")
                 continue
-            value = cell.value if cell.formula is None else ev.cell_value(sheet, r, c)
+            value = cell.value
+            if cell.formula is None:
+                if value is None:
+                    append("")
+                    continue
+                if value.__class__ is str:
+                    append(value)  # text renders as itself under every option
+                    continue
+            else:
+                value = ev.cell_value(sheet, r, c)
             rendered = render(value, cell, value_option, dt_option)
-            values.append("" if rendered is None else rendered)
+            append("" if rendered is None else rendered)
         out.append(values)
     while out and not out[-1]:
         out.pop()

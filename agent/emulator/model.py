@@ -106,30 +106,23 @@ class Cell:
 
 
 class Row:
-    """A row of cells with a stable id and an order key. Mutate only through a transaction."""
+    """A row of cells with a stable id and an order key. Mutate only through a transaction.
 
-    __slots__ = ("_mask", "cells", "pos", "rid")
+    ``mask`` has bit ``c`` set when column ``c`` holds a value or formula; :meth:`put` keeps it
+    current, and code that edits ``cells`` directly calls :meth:`changed`.
+    """
+
+    __slots__ = ("cells", "mask", "pos", "rid")
 
     def __init__(self, rid: int, pos: int, cells: list[Cell | None] | None = None) -> None:
         self.rid = rid
         self.pos = pos
         self.cells: list[Cell | None] = cells if cells is not None else []
-        self._mask: int | None = None
-
-    @property
-    def mask(self) -> int:
-        """Bit ``c`` is set when column ``c`` holds a value (cached until :meth:`changed`)."""
-        if self._mask is None:
-            mask = 0
-            for c, cell in enumerate(self.cells):
-                if cell is not None and (cell.value is not None or cell.formula is not None):
-                    mask |= 1 << c
-            self._mask = mask
-        return self._mask
+        self.mask = _mask_of(self.cells) if cells else 0
 
     def changed(self) -> None:
-        """Forget cached facts after the cells changed."""
-        self._mask = None
+        """Recompute ``mask`` after ``cells`` was edited directly."""
+        self.mask = _mask_of(self.cells)
 
     def get(self, col: int) -> Cell | None:
         """The cell in column ``col`` (None when blank)."""
@@ -143,15 +136,29 @@ class Row:
                 return
             cells.extend([None] * (col + 1 - len(cells)))
         cells[col] = cell
-        self._mask = None
+        if cell is not None and (cell.value is not None or cell.formula is not None):
+            self.mask |= 1 << col
+        else:
+            self.mask &= ~(1 << col)
 
     def copy(self) -> Row:
         """A copy whose cell list can be changed without touching this one."""
-        return Row(self.rid, self.pos, list(self.cells))
+        row = Row(self.rid, self.pos)
+        row.cells = list(self.cells)
+        row.mask = self.mask
+        return row
 
     def is_blank(self) -> bool:
         """Whether no cell holds anything (values, notes or formats)."""
         return all(cell is None for cell in self.cells)
+
+
+def _mask_of(cells: list[Cell | None]) -> int:
+    mask = 0
+    for c, cell in enumerate(cells):
+        if cell is not None and (cell.value is not None or cell.formula is not None):
+            mask |= 1 << c
+    return mask
 
 
 class Sheet:
@@ -211,14 +218,14 @@ class Sheet:
             n -= 1
         return n
 
-    def snapshot(self) -> tuple[JSON, list[Row], JSON, dict[str, dict[int, JSON]]]:
-        """Everything needed to undo changes to this sheet (rows are copied on write)."""
+    def snapshot(self) -> tuple[JSON, JSON, dict[str, dict[int, JSON]]]:
+        """Properties, sheet-level JSON and dimension overrides, to undo changes to them."""
         dims = {k: dict(v) for k, v in self.dims.items()}
-        return copy.deepcopy(self.props), list(self.rows), copy.deepcopy(self.meta), dims
+        return copy.deepcopy(self.props), copy.deepcopy(self.meta), dims
 
-    def restore(self, saved: tuple[JSON, list[Row], JSON, dict[str, dict[int, JSON]]]) -> None:
-        """Undo to a :meth:`snapshot`."""
-        self.props, self.rows, self.meta, self.dims = saved
+    def restore(self, saved: tuple[JSON, JSON, dict[str, dict[int, JSON]]]) -> None:
+        """Undo to a :meth:`snapshot` (rows are restored separately)."""
+        self.props, self.meta, self.dims = saved
 
 
 class FairLock:

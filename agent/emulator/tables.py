@@ -50,6 +50,8 @@ def find_table(sheet: Sheet, box: Box) -> Box | None:
 
 def current_region(sheet: Sheet, anchor: tuple[int, int], limits: Box) -> Box:
     """The rectangle around ``anchor`` bounded by empty rows and columns, within ``limits``."""
+    rows = sheet.rows
+    last = min(limits.r1, len(rows)) - 1  # rows past the materialised ones are empty
     top = bottom = anchor[0]
     left = right = anchor[1]
     union = 0
@@ -57,23 +59,25 @@ def current_region(sheet: Sheet, anchor: tuple[int, int], limits: Box) -> Box:
     while True:
         changed = False
         window = _window(max(left - 1, limits.c0), min(right + 1, limits.c1 - 1))
-        while top - 1 >= limits.r0 and _mask(sheet, top - 1) & window:
-            top -= 1
-            changed = True
-        while bottom + 1 < limits.r1 and _mask(sheet, bottom + 1) & window:
-            bottom += 1
-            changed = True
-        lo, hi = max(top - 1, limits.r0), min(bottom + 1, limits.r1 - 1)
+        r = top - 1
+        while r >= limits.r0 and r <= last and rows[r].mask & window:
+            r -= 1
+        if r + 1 < top:
+            top, changed = r + 1, True
+        r = bottom + 1
+        while r <= last and rows[r].mask & window:
+            r += 1
+        if r - 1 > bottom:
+            bottom, changed = r - 1, True
+        lo, hi = max(top - 1, limits.r0), min(bottom + 1, last)
         for r in range(lo, min(seen_top, hi + 1)):
-            union |= _mask(sheet, r)
+            union |= rows[r].mask
         for r in range(max(seen_bottom + 1, lo), hi + 1):
-            union |= _mask(sheet, r)
+            union |= rows[r].mask
         seen_top, seen_bottom = min(seen_top, lo), max(seen_bottom, hi)
         while left - 1 >= limits.c0 and union >> (left - 1) & 1:
-            left -= 1
-            changed = True
+            left, changed = left - 1, True
         while right + 1 < limits.c1 and union >> (right + 1) & 1:
-            right += 1
-            changed = True
+            right, changed = right + 1, True
         if not changed:
             return Box(top, bottom + 1, left, right + 1)

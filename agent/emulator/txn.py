@@ -36,9 +36,9 @@ class Txn:
         self.ss = ss
         self.changes = ChangeSet()
         self._saved_ss: tuple[JSON, list[Sheet], list[JSON], int] | None = None
-        self._saved_sheets: dict[
-            int, tuple[Sheet, tuple[JSON, list[Row], JSON, dict[str, dict[int, JSON]]]]
-        ] = {}
+        self._saved_props: dict[int, tuple[Sheet, tuple[JSON, JSON, dict[str, dict[int, JSON]]]]]
+        self._saved_props = {}
+        self._saved_rows: dict[int, tuple[Sheet, list[Row]]] = {}
         self._fresh: dict[int, Row] = {}
 
     # -- snapshots -------------------------------------------------------------------------
@@ -56,16 +56,25 @@ class Txn:
         self.changes.spreadsheet = True
 
     def touch(self, sheet: Sheet) -> None:
-        """Note that ``sheet`` changes (its properties, meta or rows)."""
+        """Note that ``sheet``'s properties or sheet-level JSON change (rows too, maybe)."""
+        self.touch_rows(sheet)
         key = id(sheet)
-        if key not in self._saved_sheets:
-            self._saved_sheets[key] = (sheet, sheet.snapshot())
-        self.changes.sheets.add(sheet.sheet_id)
+        if key not in self._saved_props:
+            self._saved_props[key] = (sheet, sheet.snapshot())
+            self.changes.sheets.add(sheet.sheet_id)
+
+    def touch_rows(self, sheet: Sheet) -> None:
+        """Note that ``sheet``'s rows change (the row list is saved; rows copy on write)."""
+        key = id(sheet)
+        if key not in self._saved_rows:
+            self._saved_rows[key] = (sheet, list(sheet.rows))
 
     def rollback(self) -> None:
         """Undo everything this transaction did."""
-        for sheet, saved in self._saved_sheets.values():
+        for sheet, saved in self._saved_props.values():
             sheet.restore(saved)
+        for sheet, rows in self._saved_rows.values():
+            sheet.rows = rows
         if self._saved_ss is not None:
             ss = self.ss
             ss.props, ss.sheets, ss.named_ranges, ss.next_rid = self._saved_ss
@@ -79,7 +88,7 @@ class Txn:
 
     def writable(self, sheet: Sheet, index: int) -> Row:
         """Row ``index`` ready to change (materialised and copied on first write)."""
-        self.touch(sheet)
+        self.touch_rows(sheet)
         rows = sheet.rows
         if index >= len(rows):
             self._grow(sheet, index + 1)

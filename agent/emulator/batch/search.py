@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agent.emulator import a1
@@ -82,11 +82,22 @@ def parse_literal_replacement(text: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Equality:
+    """Whole-cell match of a literal (the compare-and-set shape): a fast path."""
+
+    literal: str
+    new: str
+    match_case: bool
+
+    def __call__(self, text: str) -> tuple[str, int]:
+        if self.match_case:
+            return (self.new, 1) if text == self.literal else (text, 0)
+        return (self.new, 1) if text.casefold() == self.literal.casefold() else (text, 0)
+
+
 def _equality(literal: str, new: str, match_case: bool) -> Replacer:
-    if match_case:
-        return lambda text: (new, 1) if text == literal else (text, 0)
-    folded = literal.casefold()
-    return lambda text: (new, 1) if text.casefold() == folded else (text, 0)
+    return _Equality(literal, new, match_case)
 
 
 def _scopes(ctx: BatchContext, payload: JSON) -> list[tuple[Sheet, a1.Box]]:
@@ -99,14 +110,44 @@ def _scopes(ctx: BatchContext, payload: JSON) -> list[tuple[Sheet, a1.Box]]:
     return [(s, a1.Box(0, s.row_count, 0, s.col_count)) for s in sheets]
 
 
-def _cells(sheet: Sheet, box: a1.Box) -> Iterator[tuple[int, int, Cell]]:
+def _cells(sheet: Sheet, box: a1.Box, replace: Replacer) -> list[tuple[int, int, Cell]]:
+    """The cells of a rectangle that may match (blank cells never do)."""
+    if isinstance(replace, _Equality) and box.c1 - box.c0 == 1:
+        return _column_candidates(sheet, box, replace)
+    found: list[tuple[int, int, Cell]] = []
     rows = sheet.rows
+    c0, c1 = box.c0, box.c1
+    window = ((1 << (c1 - c0)) - 1) << c0
     for r in range(box.r0, min(box.r1, len(rows))):
-        cells = rows[r].cells
-        for c in range(box.c0, min(box.c1, len(cells))):
-            cell = cells[c]
-            if cell is not None and (cell.value is not None or cell.formula is not None):
-                yield r, c, cell
+        row = rows[r]
+        if row.mask & window:
+            cells = row.cells
+            for c in range(c0, min(c1, len(cells))):
+                cell = cells[c]
+                if cell is not None and (cell.value is not None or cell.formula is not None):
+                    found.append((r, c, cell))
+    return found
+
+
+def _column_candidates(sheet: Sheet, box: a1.Box, equal: _Equality) -> list[tuple[int, int, Cell]]:
+    """One column, one literal: text cells compared in a comprehension, others kept for a look."""
+    rows, c, bit = sheet.rows, box.c0, 1 << box.c0
+    span = range(box.r0, min(box.r1, len(rows)))
+    if equal.match_case:
+        lit = equal.literal
+        return [
+            (r, c, cell)
+            for r in span
+            if rows[r].mask & bit
+            and ((cell := rows[r].cells[c]).value == lit or cell.value.__class__ is not str)
+        ]
+    folded = equal.literal.casefold()
+    return [
+        (r, c, cell)
+        for r in span
+        if rows[r].mask & bit
+        and ((v := (cell := rows[r].cells[c]).value).__class__ is not str or v.casefold() == folded)
+    ]
 
 
 def _replaced_cell(cell: Cell, new: str) -> Cell | None:
@@ -128,7 +169,7 @@ def find_replace(ctx: BatchContext, payload: JSON) -> JSON:
     formulas = bool(payload.get("includeFormulas"))
     counts = _Counts()
     for sheet, box in _scopes(ctx, payload):
-        for r, c, cell in list(_cells(sheet, box)):
+        for r, c, cell in _cells(sheet, box, replace):
             if cell.formula is not None:
                 if not formulas:
                     continue
