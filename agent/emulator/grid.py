@@ -16,7 +16,7 @@ from agent.emulator.errors import (
 from agent.emulator.formula import Evaluator
 from agent.emulator.model import JSON, Cell, Sheet, Spreadsheet
 from agent.emulator.txn import Txn
-from agent.emulator.values import parse_user_entered, raw_value, render
+from agent.emulator.values import Effective, parse_user_entered, raw_value, render
 
 LIST_VALUE = "type.googleapis.com/google.protobuf.ListValue"
 VALUE_INPUT_OPTIONS = ("RAW", "USER_ENTERED")
@@ -208,7 +208,7 @@ def read_values(
             if cell is None:
                 append("")
                 continue
-            value = cell.value
+            value: Effective = cell.value
             if cell.formula is None:
                 if value is None:
                     append("")

@@ -139,14 +139,16 @@ def _column_candidates(sheet: Sheet, box: a1.Box, equal: _Equality) -> list[tupl
             (r, c, cell)
             for r in span
             if rows[r].mask & bit
-            and ((cell := rows[r].cells[c]).value == lit or cell.value.__class__ is not str)
+            and (cell := rows[r].cells[c]) is not None
+            and (cell.value == lit or cell.value.__class__ is not str)
         ]
     folded = equal.literal.casefold()
     return [
         (r, c, cell)
         for r in span
         if rows[r].mask & bit
-        and ((v := (cell := rows[r].cells[c]).value).__class__ is not str or v.casefold() == folded)
+        and (cell := rows[r].cells[c]) is not None
+        and ((v := cell.value).__class__ is not str or str(v).casefold() == folded)
     ]
 
 
