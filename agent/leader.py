@@ -73,10 +73,11 @@ class LeaderDuties:
             self.index_term = term
         self.adopt_raw_sources()
         with self.orc.lease_lock:
-            won, orphans = self.orc.sources.claim(1)
+            cycle = self.orc.sources.claim(1)
+            won = cycle.won
             for claim in won:
                 self.orc.held_sources[claim.row_id] = claim
-        self._finish_sources(orphans)
+        self._finish_sources(cycle.orphans)
         for claim in won:
             if self.orc.stopping or not self.orc.election.check_term(term):
                 self._release([claim])

@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import Any
@@ -99,6 +99,8 @@ class Orchestrator:
         self._stopping = threading.Event()
         self._closed = False
         self.last_heartbeat_monotonic = 0.0
+        self._claim_not_before = 0.0
+        self._claim_idle_s = 0.0
         self._start()
 
     # ------------------------------------------------------------------ lifecycle
@@ -204,23 +206,31 @@ class Orchestrator:
                 held.pop(row_id, None)
 
     # ------------------------------------------------------------------ tasks
-    def _claim_more(self) -> int:
-        """Claim up to CLAIM_BATCH tasks into the buffer; return how many were claimed."""
-        want = self.config.claim_batch - len(self._buffer)
-        if want <= 0:
-            return 0
+    def _cycle(self, want: int, finishing: Sequence[Outcome] = ()) -> int:
+        """Finish ``finishing`` and claim up to ``want`` tasks in one write; return claims won."""
         with self.lease_lock:
-            won, orphans = self.tasks.claim(want)
-            for claim in won:
+            cycle = self.tasks.claim(max(want, 0), finishing)
+            for claim in cycle.won:
                 self.held_tasks[claim.row_id] = claim
-        if orphans:
-            self._finish(orphans)
-        self._buffer.extend(won)
-        return len(won)
+            for outcome in finishing:
+                self.held_tasks.pop(outcome.claim.row_id, None)
+        self.registry.count(tasks=sum(1 for o in cycle.moved if o.claim.lease.owner == self.owner))
+        if cycle.orphans:
+            self._finish(cycle.orphans)
+        self._buffer.extend(cycle.won)
+        return len(cycle.won)
 
-    def _next_claim(self) -> Claim | None:
-        if not self._buffer:
-            self._claim_more()
+    def _next_claim(self, finishing: list[Outcome] | None = None) -> Claim | None:
+        """The next buffered claim; claims a new batch (carrying ``finishing``) when empty."""
+        if not self._buffer and time.monotonic() >= self._claim_not_before:
+            won = self._cycle(self.config.claim_batch, finishing or [])
+            if finishing:
+                finishing.clear()
+            if not won:
+                self._claim_idle_s = min(self.config.poll_seconds, max(self._claim_idle_s * 2, 0.2))
+                self._claim_not_before = time.monotonic() + self._claim_idle_s
+            else:
+                self._claim_idle_s = 0.0
         while self._buffer:
             claim = self._buffer.popleft()
             if not claim.lost:
@@ -248,13 +258,8 @@ class Orchestrator:
         return Outcome(claim, LeaseState.DONE)
 
     def _finish(self, outcomes: list[Outcome]) -> None:
-        if not outcomes:
-            return
-        with self.lease_lock:
-            moved = self.tasks.finish(outcomes)
-            for outcome in outcomes:
-                self.held_tasks.pop(outcome.claim.row_id, None)
-        self.registry.count(tasks=sum(1 for o in moved if o.claim.lease.owner == self.owner))
+        if outcomes:
+            self._cycle(0, outcomes)
 
     def process_next_task(self, callback: Callback) -> bool:
         """Claim one task, run ``callback`` on its URL, record the result; False if no work."""
@@ -269,27 +274,32 @@ class Orchestrator:
         return True
 
     def run(self, callback: Callback, *, burst: bool = False) -> None:
-        """Process tasks until stopped (or, with ``burst``, until no work is left)."""
+        """Process tasks until stopped (or, with ``burst``, until no work is left).
+
+        Finished tasks are recorded with the next claim (one write for both) or, when no
+        claim is due, as soon as ``CLAIM_BATCH`` of them are waiting or nothing is running.
+        """
         pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="task")
         running: dict[Future[Outcome | None], Claim] = {}
         done: list[Outcome] = []
-        idle_s = 0.0
         try:
             while True:
                 if not self.stopping and len(running) < self.config.concurrency:
-                    claim = self._next_claim()
+                    claim = self._next_claim(done)
                     if claim is not None:
                         running[pool.submit(self.execute, claim, callback)] = claim
-                        idle_s = 0.0
                         continue
                 if running:
-                    finished, _ = wait(list(running), timeout=1.0, return_when=FIRST_COMPLETED)
+                    timeout = max(0.05, self._claim_not_before - time.monotonic())
+                    finished, _ = wait(
+                        list(running), timeout=min(timeout, 1.0), return_when=FIRST_COMPLETED
+                    )
                     for future in finished:
                         running.pop(future)
                         outcome = future.result()
                         if outcome is not None:
                             done.append(outcome)
-                    if len(done) >= self.config.claim_batch or not self._buffer:
+                    if len(done) >= self.config.claim_batch:
                         self._finish(done)
                         done = []
                     continue
@@ -297,8 +307,7 @@ class Orchestrator:
                 done = []
                 if self.stopping or (burst and self.no_work_left()):
                     return
-                idle_s = min(self.config.poll_seconds, max(idle_s * 2, 0.2))
-                self._stopping.wait(idle_s)
+                self._stopping.wait(max(0.05, self._claim_not_before - time.monotonic()))
         finally:
             pool.shutdown(wait=True)
             self._finish(done)

@@ -66,6 +66,15 @@ class Outcome:
 
 
 @dataclass
+class Cycle:
+    """What one claim cycle achieved."""
+
+    won: list[Claim] = field(default_factory=list)
+    orphans: list[Outcome] = field(default_factory=list)
+    moved: list[Outcome] = field(default_factory=list)
+
+
+@dataclass
 class Problem:
     """A row the agent refused to act on, for reports and ``orc status``."""
 
@@ -104,6 +113,7 @@ class QueueTab:
         self.cursor = 2
         self.problems: dict[str, Problem] = {}
         self._tombstones: list[tuple[str, str]] = []  # (row id, lease text)
+        self._expected: dict[str, str] = {}  # lease values written by an ambiguous call
         self._lock = threading.Lock()
 
     # ----------------------------------------------------------------- schema
@@ -155,56 +165,101 @@ class QueueTab:
         return rows
 
     # ----------------------------------------------------------------- claiming
-    def claim(self, limit: int) -> tuple[list[Claim], list[Outcome]]:
-        """Claim up to ``limit`` rows from the next window (one read, one write).
+    def claim(self, limit: int, finishing: Sequence[Outcome] = ()) -> Cycle:
+        """One cycle: finish ``finishing`` and claim up to ``limit`` rows in a single write.
 
-        Returns the claims won, and outcomes to finish: rows whose lease expired too often
-        (now FAILED by us) and orphaned DONE/FAILED rows whose mover died (now ours to move).
+        Reads the next window (only when ``limit`` > 0), then one ``batchUpdate`` carries the
+        DONE/FAILED compare-and-sets of ``finishing``, the claims, the display fixes and the
+        tombstones of rows moved earlier; then History/DLQ rows are appended for the rows that
+        turned terminal. Besides the claims won, the cycle returns rows this agent must finish
+        itself: leases that expired too often (now FAILED) and orphaned DONE/FAILED rows.
         """
-        rows = self._next_window()
-        plans = self._plan(rows, limit)
+        now = self.wall_clock()
+        rows = self._next_window() if limit > 0 else []
+        plans = self._plan(rows, limit) if limit > 0 else []
+        cycle = Cycle()
         batch = WriteBatch()
-        won: list[Claim] = []
-        orphans: list[Outcome] = []
-        unknown: list[tuple[QueueRow, Lease, str]] = []
+        unknown: dict[str, Callable[[bool], None]] = {}  # row id -> resolver(won)
+        for outcome in finishing:
+            if not outcome.claim.lost:
+                self._add_terminal(outcome, now, batch, cycle, unknown)
         for row, new, why in plans:
-
-            def on_reply(
-                reply: dict[str, Any] | None,
-                row: QueueRow = row,
-                new: Lease = new,
-                why: str = why,
-            ) -> None:
-                if reply is None:
-                    unknown.append((row, new, why))
-                elif occurrences(reply) >= 1:
-                    self._won(row, new, why, won, orphans)
-
-            batch.add(self._cas(row.lease_text, new.encode()), on_reply)
+            self._add_claim(row, new, why, batch, cycle, unknown)
         self._project(rows, {row.row_id: new for row, new, _ in plans}, batch)
         self._add_tombstones(batch)
         if not batch.flush(self.gateway) and unknown:
-            current = self.locate([row.row_id for row, _, _ in unknown])
-            for row, new, why in unknown:
-                if current.get(row.row_id) == new.encode():
-                    self._won(row, new, why, won, orphans)
-        return won, orphans
+            self._resolve(unknown)
+        if cycle.moved:
+            self._move(cycle.moved, now)
+        return cycle
 
-    def _won(
+    def _add_claim(
         self,
         row: QueueRow,
         new: Lease,
         why: str,
-        won: list[Claim],
-        orphans: list[Outcome],
+        batch: WriteBatch,
+        cycle: Cycle,
+        unknown: dict[str, Callable[[bool], None]],
     ) -> None:
+        def settle(won: bool) -> None:
+            if won:
+                self._won(row, new, why, cycle)
+
+        def on_reply(reply: dict[str, Any] | None) -> None:
+            if reply is None:
+                unknown[row.row_id] = settle
+                self._expected[row.row_id] = new.encode()
+            else:
+                settle(occurrences(reply) >= 1)
+
+        batch.add(self._cas(row.lease_text, new.encode()), on_reply)
+
+    def _add_terminal(
+        self,
+        outcome: Outcome,
+        now: float,
+        batch: WriteBatch,
+        cycle: Cycle,
+        unknown: dict[str, Callable[[bool], None]],
+    ) -> None:
+        lease = outcome.claim.lease
+        if lease.state is outcome.state:
+            cycle.moved.append(outcome)  # already terminal (an orphan taken over)
+            return
+        new = lease.finished(outcome.state, now)
+
+        def settle(won: bool) -> None:
+            if won:
+                outcome.claim.lease = new
+                cycle.moved.append(outcome)
+            else:
+                outcome.claim.lost = True
+                log.warning("%s %s: lease lost before finishing", self.spec.title, lease.row_id)
+
+        def on_reply(reply: dict[str, Any] | None) -> None:
+            if reply is None:
+                unknown[lease.row_id] = settle
+                self._expected[lease.row_id] = new.encode()
+            else:
+                settle(occurrences(reply) >= 1)
+
+        batch.add(self._cas(lease.encode(), new.encode()), on_reply)
+
+    def _resolve(self, unknown: dict[str, Callable[[bool], None]]) -> None:
+        """After an ambiguous write: read the lease cells back and settle each CAS."""
+        current = self.locate(list(unknown))
+        for row_id, settle in unknown.items():
+            settle(current.get(row_id) == self._expected.pop(row_id, None))
+
+    def _won(self, row: QueueRow, new: Lease, why: str, cycle: Cycle) -> None:
         claim = Claim(row.row_id, new, row.record(self.cmap))
         if new.state is LeaseState.CLAIMED:
-            won.append(claim)
+            cycle.won.append(claim)
         else:
             error = why or claim.record.get("error", "") or "finished by a worker that stopped"
             was_terminal = row.lease is not None and row.lease.state is not LeaseState.CLAIMED
-            orphans.append(Outcome(claim, new.state, error, recovered=was_terminal))
+            cycle.orphans.append(Outcome(claim, new.state, error, recovered=was_terminal))
 
     def _plan(self, rows: Sequence[QueueRow], limit: int) -> list[tuple[QueueRow, Lease, str]]:
         """Which rows to take and the lease each gets; random order spreads agents apart."""
@@ -314,13 +369,16 @@ class QueueTab:
         batch.flush(self.gateway)
 
     # ----------------------------------------------------------------- finishing
-    def finish(self, outcomes: Sequence[Outcome], *, now_s: float | None = None) -> list[Outcome]:
-        """Move finished claims to History / DLQ; return the outcomes that were moved.
+    def finish(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
+        """Move finished claims to History / DLQ now (one write, then the appends).
 
-        Claims whose lease was lost are dropped here: their new owner will finish them.
+        Claims whose lease was lost are dropped: their new owner will finish them. Returns the
+        outcomes that were moved.
         """
-        now = self.wall_clock() if now_s is None else now_s
-        terminal = self._mark_terminal([o for o in outcomes if not o.claim.lost], now)
+        return self.claim(0, outcomes).moved
+
+    def _move(self, terminal: Sequence[Outcome], now: float) -> None:
+        """Append History/DLQ rows for rows now terminal, then queue their tombstones."""
         to_append = self._not_yet_appended(terminal)
         done = [o for o in to_append if o.state is LeaseState.DONE]
         failed = [o for o in to_append if o.state is LeaseState.FAILED]
@@ -330,7 +388,6 @@ class QueueTab:
             self._append_once(self.dlq, [self._history_row(o, now) for o in failed], failed)
         with self._lock:
             self._tombstones.extend((o.claim.row_id, o.claim.lease.encode()) for o in terminal)
-        return terminal
 
     def _not_yet_appended(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
         """Drop recovered rows whose History/DLQ row the dead finisher already appended."""
@@ -343,42 +400,6 @@ class QueueTab:
             if ids:
                 present |= self.ids_in(target, ids)
         return [o for o in outcomes if not (o.recovered and o.claim.row_id in present)]
-
-    def _mark_terminal(self, outcomes: Sequence[Outcome], now: float) -> list[Outcome]:
-        batch = WriteBatch()
-        moved: list[Outcome] = []
-        unknown: list[tuple[Outcome, Lease]] = []
-        for outcome in outcomes:
-            lease = outcome.claim.lease
-            if lease.state is outcome.state:
-                moved.append(outcome)  # already terminal (orphan taken over)
-                continue
-            new = lease.finished(outcome.state, now)
-
-            def on_reply(
-                reply: dict[str, Any] | None, o: Outcome = outcome, new: Lease = new
-            ) -> None:
-                if reply is None:
-                    unknown.append((o, new))
-                elif occurrences(reply) >= 1:
-                    o.claim.lease = new
-                    moved.append(o)
-                else:
-                    o.claim.lost = True
-                    log.warning(
-                        "%s %s: lease lost before finishing", self.spec.title, o.claim.row_id
-                    )
-
-            batch.add(self._cas(lease.encode(), new.encode()), on_reply)
-        if not batch.flush(self.gateway) and unknown:
-            current = self.locate([o.claim.row_id for o, _ in unknown])
-            for outcome, new in unknown:
-                if current.get(outcome.claim.row_id) == new.encode():
-                    outcome.claim.lease = new
-                    moved.append(outcome)
-                else:
-                    outcome.claim.lost = True
-        return moved
 
     def _history_row(self, outcome: Outcome, now: float) -> list[str | None]:
         target = self.history if outcome.state is LeaseState.DONE else self.dlq
