@@ -4,7 +4,9 @@ Three pages on the local site list YouTube videos the way real pages do: two HTM
 ``<iframe src="https://www.youtube.com/embed/ID">`` embeds and an RSS 2.0 feed whose items link
 to watch URLs (in several forms). The pages share a few videos, so dedup has work to do. One
 item's title is a spreadsheet formula and one is HTML: both must end up in the sheet as text.
-A single-video YouTube URL (expanded from its id, with no request) and one malformed URL, as a
+A YouTube channel (its Videos and Shorts tabs, one private video among them) is answered
+offline by :mod:`agent.demo.extractors` in the shapes yt-dlp's YouTube extractor produces. A
+single-video YouTube URL (expanded from its id, with no request) and one malformed URL, as a
 person might type it, complete the sources.
 
 Video ids are derived from fixed seeds, so every run has the same ids, and the same videos fail.
@@ -92,6 +94,14 @@ PICKS = (
 )
 SINGLE = Video(synthetic_id("orc-demo-300"), "")
 
+#: A YouTube channel served offline (see :mod:`agent.demo.extractors`).
+CHANNEL_URL = "https://www.youtube.com/@orc-demo"
+CHANNEL_NAME = "orc demo channel"
+CHANNEL_VIDEOS = _videos(400, ("Welcome to the channel", "Behind the scenes", "Q&A, part one"))
+CHANNEL_SHORTS = _videos(500, ("60 seconds of rain", "One-minute bread"))
+#: Listed by the channel as "[Private video]": skipped, never queued.
+CHANNEL_PRIVATE = Video(synthetic_id("orc-demo-450"), "[Private video]")
+
 PAGES: tuple[Page, ...] = (
     Page("/kitchen.html", "Kitchen basics", "embeds", KITCHEN),
     # Shares two videos with the kitchen page: they are queued once.
@@ -109,13 +119,13 @@ FLAKY: frozenset[str] = frozenset({KITCHEN[1].video_id, PICKS[3].video_id})
 def expected_video_ids() -> frozenset[str]:
     """Every distinct video the valid sources list: one task each."""
     ids = {video.video_id for page in PAGES for video in page.videos}
-    ids.add(SINGLE.video_id)
+    ids.update(video.video_id for video in (*CHANNEL_VIDEOS, *CHANNEL_SHORTS, SINGLE))
     return frozenset(ids)
 
 
 def source_urls(base_url: str) -> list[str]:
     """The valid sources, for a site served at ``base_url`` (no trailing slash)."""
-    return [base_url + page.path for page in PAGES] + [SINGLE.url]
+    return [base_url + page.path for page in PAGES] + [CHANNEL_URL, SINGLE.url]
 
 
 def all_source_urls(base_url: str) -> list[str]:

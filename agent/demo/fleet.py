@@ -37,6 +37,7 @@ DEMO_SETTINGS: dict[str, str] = {
     "WRITE_QUOTA_PER_MINUTE": "600",
     "REQUEST_TIMEOUT_SECONDS": "10",
     "YTDLP_SLEEP_REQUESTS": "0",
+    "SOURCE_EXTRACTORS": "agent.demo.extractors:extractors",
 }
 
 

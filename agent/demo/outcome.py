@@ -68,6 +68,7 @@ class Outcome:
     sources_dead: list[Record]
     left_in_sources: int
     processed_by: dict[str, int] = field(default_factory=dict)
+    stray_in_tasks: int = 0  # rows with neither ID nor lease: not tasks, nobody claims them
 
     @property
     def done_keys(self) -> list[str]:
@@ -107,6 +108,11 @@ class Outcome:
         )
 
 
+def is_row_of_work(record: Record) -> bool:
+    """A queue row that is work: it has an ID or a lease (other rows are nobody's)."""
+    return bool(record.get("id", "").strip() or record.get("lease", "").strip())
+
+
 def read_outcome(gateway: SheetsGateway, expected: frozenset[str]) -> Outcome:
     """Read the end state of the demo spreadsheet."""
     tabs = read_records(gateway, _TABS)
@@ -120,11 +126,12 @@ def read_outcome(gateway: SheetsGateway, expected: frozenset[str]) -> Outcome:
         expected=expected,
         done=tabs[TASKS_HISTORY.title],
         dead=tabs[TASKS_DLQ.title],
-        left_in_tasks=len(tabs[TASKS.title]),
+        left_in_tasks=sum(1 for r in tabs[TASKS.title] if is_row_of_work(r)),
         sources_done=tabs[SOURCES_HISTORY.title],
         sources_dead=tabs[SOURCES_DLQ.title],
-        left_in_sources=len(tabs[SOURCES.title]),
+        left_in_sources=sum(1 for r in tabs[SOURCES.title] if is_row_of_work(r)),
         processed_by=processed,
+        stray_in_tasks=sum(1 for r in tabs[TASKS.title] if not is_row_of_work(r)),
     )
 
 
@@ -175,6 +182,7 @@ def summary(
             "done": len(outcome.done),
             "dead_lettered": len(outcome.dead),
             "left_in_queue": outcome.left_in_tasks,
+            "stray_rows": outcome.stray_in_tasks,
             "missing": outcome.missing,
             "repeated": outcome.repeated,
             "unexpected": outcome.unexpected,

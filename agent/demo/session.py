@@ -135,6 +135,9 @@ class DemoSession:
             for p in catalog.PAGES
         )
         self.say(f"local feed on {site.base_url}: {pages}")
+        self.say(
+            f"YouTube channel {catalog.CHANNEL_URL}: answered offline (Videos and Shorts tabs)"
+        )
         urls = catalog.all_source_urls(site.base_url)
         add_sources(gateway, urls)
         self.say(

@@ -132,6 +132,14 @@ def summary_table(result: Mapping[str, Any], dlq_errors: list[tuple[str, str]]) 
         for tab, error in dlq_errors:
             errors.add_row(Text(tab), Text(error))
         parts.append(errors)
+    if tasks.get("stray_rows"):
+        parts.append(
+            Text(
+                f"note: Tasks keeps {tasks['stray_rows']} row(s) with no ID and no lease "
+                "(display cells only): not tasks; nobody claims them",
+                style="yellow",
+            )
+        )
     for label in ("missing", "repeated", "unexpected"):
         if tasks[label]:
             parts.append(Text(f"{label}: {', '.join(tasks[label])}", style="red"))

@@ -22,7 +22,8 @@ from agent.sources.urls import is_video_id
 
 def test_catalog_lists_distinct_valid_videos_with_the_nasty_titles() -> None:
     expected = catalog.expected_video_ids()
-    assert len(expected) == 20
+    assert len(expected) == 25
+    assert catalog.CHANNEL_PRIVATE.video_id not in expected
     assert all(is_video_id(v) for v in expected)
     assert catalog.BROKEN.issubset(expected) and catalog.FLAKY.issubset(expected)
     assert not catalog.BROKEN & catalog.FLAKY
