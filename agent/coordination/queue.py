@@ -72,6 +72,7 @@ class Cycle:
     won: list[Claim] = field(default_factory=list)
     orphans: list[Outcome] = field(default_factory=list)
     moved: list[Outcome] = field(default_factory=list)
+    lost: int = 0  # claims another agent won first
 
 
 @dataclass
@@ -111,6 +112,7 @@ class QueueTab:
         self.wall_clock = wall_clock
         self.maps: dict[str, ColumnMap] = {}
         self.cursor = 2
+        self.known_end = 2  # the first row past the data, as last seen
         self.problems: dict[str, Problem] = {}
         self._tombstones: list[tuple[str, str]] = []  # (row id, lease text)
         self._expected: dict[str, str] = {}  # lease values written by an ambiguous call
@@ -161,8 +163,18 @@ class QueueTab:
 
     def _next_window(self) -> list[QueueRow]:
         rows, at_end = self.read_window(self.cursor, self.window_rows)
-        self.cursor = 2 if at_end else self.cursor + self.window_rows
+        if at_end:
+            self.known_end = max(self.cursor + len(rows), 2)
+            self.cursor = 2
+        else:
+            self.known_end = max(self.known_end, self.cursor + self.window_rows)
+            self.cursor += self.window_rows
         return rows
+
+    def _spread_out(self) -> None:
+        """After losing claims to other agents, read a random window next time."""
+        if self.known_end > 2 + self.window_rows:
+            self.cursor = random.randrange(2, self.known_end - self.window_rows // 2)
 
     # ----------------------------------------------------------------- claiming
     def claim(self, limit: int, finishing: Sequence[Outcome] = ()) -> Cycle:
@@ -189,6 +201,8 @@ class QueueTab:
         self._add_tombstones(batch)
         if not batch.flush(self.gateway) and unknown:
             self._resolve(unknown)
+        if cycle.lost:
+            self._spread_out()
         if cycle.moved:
             self._move(cycle.moved, now)
         return cycle
@@ -205,6 +219,8 @@ class QueueTab:
         def settle(won: bool) -> None:
             if won:
                 self._won(row, new, why, cycle)
+            else:
+                cycle.lost += 1
 
         def on_reply(reply: dict[str, Any] | None) -> None:
             if reply is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
 from agent.emulator import EmulatorServer
@@ -33,8 +34,13 @@ def test_killed_leader_and_its_claims_are_taken_over(sheet: SheetsGateway, fleet
     _wait_for_leader(sheet, "victim", timeout_s=30)
     victim.kill()
     killed_at = time.monotonic()
-    fleet.start("rescuer", CLAIM_BATCH="5")
-    fleet.wait_all(timeout_s=180)
+    rescuer = fleet.start("rescuer", burst=False, CLAIM_BATCH="5")
+    _wait_for_leader(sheet, "rescuer", timeout_s=60)
+    deadline = time.monotonic() + 120
+    while len(read_tab(sheet, TASKS_HISTORY)[1]) < 20 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    rescuer.popen.send_signal(signal.SIGTERM)
+    fleet.wait_all(timeout_s=60)
     figures = check_drained(sheet, ids)
     assert figures["history"] == 20
     history = {row["id"]: row for row in figures["history_rows"]}
@@ -43,6 +49,7 @@ def test_killed_leader_and_its_claims_are_taken_over(sheet: SheetsGateway, fleet
         assert int(history[row_id]["attempts"]) >= 2, "the lost attempt was not counted"
     leader = _leader_cells(sheet)
     assert leader["worker_id"] == "rescuer" and int(leader["term"]) >= 2
+    assert leader["lease"].split("|")[2] == "-", "a stopped leader releases the lease"
     assert time.monotonic() - killed_at >= 6, "took over before the lease could have expired"
     assert overlaps(fleet.task_log) == [] or all(
         a["end"] == float("inf") for _, a, _ in overlaps(fleet.task_log)
