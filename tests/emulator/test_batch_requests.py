@@ -44,11 +44,15 @@ def _dedupe(
 def test_delete_duplicates_keeps_first_case_insensitive(spreadsheet: gspread.Spreadsheet) -> None:
     ws = spreadsheet.sheet1
     ws.update([["key", "n"], ["a", "1"], ["b", "2"], ["A", "3"], ["c", "4"], ["b", "5"]], "A1")
-    [reply] = _batch(spreadsheet, _dedupe(ws.id, (1, None), compare=[0]))
+    [reply] = _batch(spreadsheet, _dedupe(ws.id, (1, 6), compare=[0]))
     assert reply == {"deleteDuplicates": {"duplicatesRemovedCount": 2}}
     assert ws.get_all_values() == [["key", "n"], ["a", "1"], ["b", "2"], ["c", "4"]]
     assert _grid(spreadsheet)["rowCount"] == 1000  # the sheet keeps its size
-    assert _batch(spreadsheet, _dedupe(ws.id, (1, None), compare=[0])) == [{"deleteDuplicates": {}}]
+    assert _batch(spreadsheet, _dedupe(ws.id, (1, 4), compare=[0])) == [{"deleteDuplicates": {}}]
+    # Unbounded, the 996 blank rows below the data count as duplicates of the first one.
+    [reply] = _batch(spreadsheet, _dedupe(ws.id, (1, None), compare=[0]))
+    assert reply == {"deleteDuplicates": {"duplicatesRemovedCount": 995}}
+    assert ws.get_all_values() == [["key", "n"], ["a", "1"], ["b", "2"], ["c", "4"]]
 
 
 def test_delete_duplicates_leaves_content_outside_the_range(
@@ -82,10 +86,26 @@ def test_delete_duplicates_whole_rows_inside_a_bounded_range(
 
 def test_delete_duplicates_blanks_and_displayed_values(spreadsheet: gspread.Spreadsheet) -> None:
     ws = spreadsheet.sheet1
-    ws.update([["x", ""], ["x", ""], ["", ""], ["", ""], [1, "n"], ["1", "n"], ["x", "y"]], "A1")
-    [reply] = _batch(spreadsheet, _dedupe(ws.id, (0, None)))
-    assert reply["deleteDuplicates"]["duplicatesRemovedCount"] == 2
-    assert spreadsheet.values_get("Sheet1")["values"] == [["x"], [], [], ["1", "n"], ["x", "y"]]
+    ws.update([["x", ""], ["x", ""], ["", ""], ["", "k"], [1, "n"], ["1", "n"], ["x", "y"]], "A1")
+    [reply] = _batch(spreadsheet, _dedupe(ws.id, (0, 8), compare=[0, 1]))
+    # (x, "") twice, ("1", "n") twice, and the blank row 8 repeats the blank row 3.
+    assert reply["deleteDuplicates"]["duplicatesRemovedCount"] == 3
+    assert spreadsheet.values_get("Sheet1")["values"] == [
+        ["x"],
+        [],
+        ["", "k"],
+        ["1", "n"],
+        ["x", "y"],
+    ]
+
+
+def test_delete_duplicates_blank_rows_are_duplicates_too(spreadsheet: gspread.Spreadsheet) -> None:
+    ws = spreadsheet.add_worksheet("Small", 6, 2)
+    ws.update([["ID", "Lease"], ["", ""], ["a", "1"], ["", ""]], "A1")
+    [reply] = _batch(spreadsheet, _dedupe(ws.id, (0, None), compare=[0, 1]))
+    # Row 4 repeats the blank row 2; rows 5-6 (past the data) are blank duplicates as well.
+    assert reply["deleteDuplicates"]["duplicatesRemovedCount"] == 3
+    assert spreadsheet.values_get("Small")["values"] == [["ID", "Lease"], [], ["a", "1"]]
 
 
 def test_delete_duplicates_rejects_columns_outside_the_range(

@@ -221,9 +221,10 @@ def _comparison_columns(sheet: Sheet, box: a1.Box, specs: object) -> list[int]:
 def delete_duplicates(ctx: BatchContext, payload: JSON) -> JSON:
     """Remove rows of a range that repeat an earlier row's comparison columns.
 
-    Comparison is on displayed text, case-insensitive; blank cells are equal. Rows whose
-    comparison cells are all blank are kept. Cells in the range shift up over removed rows and
-    blank rows fill the end of the range (as Google does); content outside the range stays.
+    Comparison is on displayed text, case-insensitive; blank cells are equal, so all-blank rows
+    are duplicates of the first one (rows past the sheet's data included). Cells in the range
+    shift up over removed rows and blank rows fill the end of the range (as Google does);
+    content outside the range stays where it is.
     """
     sheet, box = ctx.grid(payload.get("range"))
     cols = _comparison_columns(sheet, box, payload.get("comparisonColumns"))
@@ -232,12 +233,8 @@ def delete_duplicates(ctx: BatchContext, payload: JSON) -> JSON:
     seen: set[tuple[str, ...]] = set()
     keep: list[int] = []
     for r in range(box.r0, last):
-        key = tuple(
-            display(ev.cell_value(sheet, r, c), _format(sheet, r, c)).casefold() for c in cols
-        )
-        if not any(key):
-            keep.append(r)
-        elif key not in seen:
+        key = _row_key(ev, sheet, r, cols)
+        if key not in seen:
             seen.add(key)
             keep.append(r)
     removed = (last - box.r0) - len(keep)
@@ -246,12 +243,25 @@ def delete_duplicates(ctx: BatchContext, payload: JSON) -> JSON:
             _drop_rows(ctx, sheet, box, keep, last)
         else:
             _shift_cells(ctx, sheet, box, keep, last)
+    unmaterialised = box.r1 - max(last, box.r0)  # all blank: duplicates of the first blank row
+    if unmaterialised > 0:
+        removed += unmaterialised - (0 if ("",) * len(cols) in seen else 1)
     return {"deleteDuplicates": {"duplicatesRemovedCount": removed} if removed else {}}
 
 
-def _format(sheet: Sheet, r: int, c: int) -> JSON | None:
-    cell = sheet.cell(r, c)
-    return cell.number_format() if cell is not None else None
+def _row_key(ev: Evaluator, sheet: Sheet, r: int, cols: list[int]) -> tuple[str, ...]:
+    cells = sheet.rows[r].cells
+    parts: list[str] = []
+    for c in cols:
+        cell = cells[c] if c < len(cells) else None
+        if cell is None:
+            parts.append("")
+        elif cell.formula is None and cell.value.__class__ is str:
+            parts.append(str(cell.value).casefold())
+        else:
+            value = cell.value if cell.formula is None else ev.cell_value(sheet, r, c)
+            parts.append(display(value, cell.number_format()).casefold())
+    return tuple(parts)
 
 
 def _drop_rows(ctx: BatchContext, sheet: Sheet, box: a1.Box, keep: list[int], last: int) -> None:
