@@ -157,9 +157,32 @@ class LeaderDuties:
             "name": fit_cell(expansion.title or ""),
             "video_count": str(len(expansion.entries)),
         }
-        self._finish_sources([Outcome(claim, LeaseState.DONE, "", extra)])
+        if self.orc.config.rescan_hours > 0:
+            self._keep_for_rescan(claim, extra)
+        else:
+            self._finish_sources([Outcome(claim, LeaseState.DONE, "", extra)])
         self.orc.registry.count(sources=1)
         log.info("source %s: %d video(s), %d new task(s)", url, len(expansion.entries), added)
+
+    def _keep_for_rescan(self, claim: Claim, extra: dict[str, str]) -> None:
+        """Subscription mode: the source stays, PENDING again after RESCAN_HOURS.
+
+        Its Name, Video Count and Completed At (the last scan) are display cells, written by
+        position from a read made just before (see docs/protocol.md, row-number safety).
+        """
+        sources = self.orc.sources
+        rows, _ = sources.read_window(2, 1000)
+        position = next((r.row_number for r in rows if r.row_id == claim.row_id), None)
+        batch = WriteBatch()
+        if position is not None:
+            sheet_id = self.orc.gateway.tab(sources.spec.title).sheet_id
+            cells = {**extra, "completed_at": utc_iso()}
+            for key, text in cells.items():
+                column = sources.cmap.col(key)
+                batch.add(set_cell_request(sheet_id, position - 1, column, text))
+        with self.orc.lease_lock:
+            batch.flush(self.orc.gateway)
+        self._release([claim], not_before_s=time.time() + self.orc.config.rescan_hours * 3600)
 
     def queue_tasks(self, claim: Claim, expansion: Expansion, term: int) -> int | None:
         """Append one task per new video; None when leadership was lost first."""

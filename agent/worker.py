@@ -25,6 +25,7 @@ from agent.coordination.batch import WriteBatch
 from agent.coordination.leadership import LeaderElection
 from agent.coordination.lease import LeaseState
 from agent.coordination.queue import Claim, Outcome, QueueTab
+from agent.coordination.rows import QueueRow
 from agent.coordination.workers import WorkerRegistry
 from agent.errors import AgentError, ConfigError
 from agent.schema import (
@@ -320,5 +321,12 @@ class Orchestrator:
             if self.tasks.has_tombstones:
                 self.tasks.flush_tombstones()
         tasks, _ = self.tasks.read_window(2, 50)
-        sources, _ = self.sources.read_window(2, 50)
-        return not any(r.lease for r in tasks) and not any(r.lease for r in sources)
+        sources, _ = self.sources.read_window(2, 1000)
+        later = time.time() + self.config.poll_seconds
+
+        def waiting(row: QueueRow) -> bool:  # a source kept for a rescan hours from now
+            return row.lease is not None and row.lease.not_before_s > later
+
+        return not any(r.lease for r in tasks) and not any(
+            r.lease and not waiting(r) for r in sources
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -83,3 +85,42 @@ def test_sources_expand_into_tasks_once(
     assert len(history_again) == len(IDS)
     _, sources_left = read_tab(sheet, SOURCES)
     assert not [r for r in sources_left if r.get("id")]
+
+
+def test_subscription_mode_rescans_for_new_videos_only(
+    sheet: SheetsGateway, fleet: Fleet, site: LocalSite
+) -> None:
+    site.routes["/channel.xml"] = Route(
+        _rss([(IDS[0], "first"), (IDS[1], "second")]), content_type="application/rss+xml"
+    )
+    (source_id,) = add_sources(sheet, [site.url("/channel.xml")])
+    agent = fleet.start("subscriber", burst=False, RESCAN_HOURS="0.0005")  # every 1.8 s
+    _wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 2, 60, "the first scan")
+    site.routes["/channel.xml"] = Route(
+        _rss([(IDS[2], "third"), (IDS[0], "first"), (IDS[1], "second")]),
+        content_type="application/rss+xml",
+    )
+    _wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 3, 60, "the rescan")
+    _wait_for(lambda: _source(sheet, source_id)["video_count"] == "3", 30, "the new count")
+    agent.popen.send_signal(signal.SIGTERM)
+    assert agent.popen.wait(timeout=30) == 0
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert sorted(r["video_key"] for r in history) == sorted(IDS[:3])
+    kept = _source(sheet, source_id)
+    assert kept["lease"].startswith("PENDING|") and kept["status"] == "PENDING"
+    assert kept["name"] == "Feed of videos"
+    assert not read_tab(sheet, SOURCES_HISTORY)[1], "a subscribed source never goes to History"
+
+
+def _source(sheet: SheetsGateway, source_id: str) -> dict[str, str]:
+    _, rows = read_tab(sheet, SOURCES)
+    return next(r for r in rows if r["id"] == source_id)
+
+
+def _wait_for(predicate, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
