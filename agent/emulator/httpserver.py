@@ -61,6 +61,10 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             self._active -= 1
             self._cond.notify_all()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log (not print) errors such as clients that hang up mid-request."""
+        log.debug("connection from %s failed", client_address, exc_info=True)
+
     def close_connections(self, wait_s: float = 5.0) -> None:
         """Let in-flight requests finish (up to ``wait_s``), then close every connection."""
         self.stopping = True
@@ -113,13 +117,22 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.server.begin()
         try:
-            body = self._read_body()
-            if body is None:
-                self._send(error_reply(ApiError(413, "Request payload too large.")))
+            try:
+                body = self._read_body()
+            except ValueError:
                 self.close_connection = True
+                self._send(error_reply(ApiError(400, "Malformed request body framing.")))
+                return
+            if body is None:
+                self.close_connection = True
+                self._send(error_reply(ApiError(413, "Request payload too large.")))
                 return
             headers = {name.lower(): value for name, value in self.headers.items()}
-            reply = self.server.app.handle(self.command, self.path, headers, body)
+            try:
+                reply = self.server.app.handle(self.command, self.path, headers, body)
+            except Exception:
+                log.exception("emulator: %s %s failed", self.command, self.path)
+                reply = error_reply(ApiError(500, "Internal error encountered."))
             if reply.cut:
                 self.close_connection = True
                 return
