@@ -1,0 +1,87 @@
+"""``orc init`` (create, repair, idempotent) and the Python API of DESIGN.md section 6."""
+
+from __future__ import annotations
+
+import gspread
+
+from agent import Config, Orchestrator
+from agent.coordination.layout import PROTECTION_DESCRIPTION, init_spreadsheet
+from agent.emulator import EmulatorServer
+from agent.schema import ALL_TABS, TASKS, TASKS_HISTORY, WORKERS
+from agent.sheets.a1 import quote_title
+from agent.sheets.gateway import SheetsGateway
+from tests.coordination.harness import read_tab, seed_tasks
+
+
+def _metadata(sheet: SheetsGateway) -> dict[str, dict]:  # type: ignore[type-arg]
+    meta = sheet.spreadsheet.fetch_sheet_metadata(
+        params={"fields": "sheets.properties,sheets.protectedRanges,sheets.data"}
+    )
+    return {s["properties"]["title"]: s for s in meta["sheets"]}
+
+
+def test_init_creates_everything_and_a_second_run_changes_nothing(
+    gclient: gspread.Client,
+) -> None:
+    spreadsheet = gclient.create("init")
+    sheet = SheetsGateway(gclient, spreadsheet.id)
+    first = init_spreadsheet(sheet)
+    assert set(first.tabs_created) == {spec.title for spec in ALL_TABS}
+    assert first.leader_row_added
+    for title, info in _metadata(sheet).items():
+        if title == "Sheet1":
+            continue
+        protections = [p for p in info.get("protectedRanges", []) if p.get("warningOnly")]
+        assert [p["description"] for p in protections] == [PROTECTION_DESCRIPTION], title
+    second = init_spreadsheet(sheet)
+    assert not second.changed
+    assert len(read_tab(sheet, TASKS)[0].index) == len(TASKS.columns)
+
+
+def test_init_repairs_headers_and_keeps_user_columns(gclient: gspread.Client) -> None:
+    spreadsheet = gclient.create("repair")
+    sheet = SheetsGateway(gclient, spreadsheet.id)
+    init_spreadsheet(sheet, "pt")
+    (header,) = sheet.read([f"{quote_title(TASKS.title)}!1:1"])
+    damaged = [h for h in header[0] if h not in ("Concessão", "Tentativas")] + ["Minhas Notas"]
+    sheet.batch_update(
+        [
+            {
+                "updateCells": {
+                    "range": {"sheetId": sheet.tab(TASKS.title).sheet_id, "startRowIndex": 0},
+                    "fields": "userEnteredValue",
+                }
+            }
+        ]
+    )
+    sheet.write_values([(f"{quote_title(TASKS.title)}!A1", [damaged])])
+    report = init_spreadsheet(sheet, "en")
+    assert report.headers_added[TASKS.title] == ["Tentativas", "Concessão"]
+    (repaired,) = sheet.read([f"{quote_title(TASKS.title)}!1:1"])
+    assert repaired[0][: len(damaged)] == damaged, "existing and user columns stay where they are"
+
+
+def test_python_api(emulator: EmulatorServer, sheet: SheetsGateway) -> None:
+    ids = seed_tasks(sheet, 7)
+    config = Config.load(
+        worker_name="api-user",
+        spreadsheet_id=sheet.spreadsheet_id,
+        sheets_emulator_host=emulator.host_port,
+        heartbeat_seconds=1,
+        lease_seconds=5,
+        leader_lease_seconds=5,
+        claim_batch=3,
+        write_quota_per_minute=10_000,
+        read_quota_per_minute=10_000,
+    )
+    seen: list[str] = []
+    with Orchestrator(config) as orchestrator:
+        orchestrator.send_heartbeat()
+        while orchestrator.process_next_task(seen.append):
+            pass
+        assert not orchestrator.process_next_task(seen.append)
+    assert sorted(seen) == sorted(f"https://example.test/v/{i:05d}" for i in range(7))
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert sorted(r["id"] for r in history) == sorted(ids)
+    _, workers = read_tab(sheet, WORKERS)
+    assert workers[0]["status"] == "INACTIVE" and workers[0]["tasks_processed"] == "7"
