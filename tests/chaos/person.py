@@ -1,0 +1,286 @@
+"""A person editing the spreadsheet by hand while agents run, as a process of its own.
+
+``python -m tests.chaos.person --host H:P --spreadsheet ID --seed N --out FILE [--late URL]...``
+acts until SIGTERM/SIGINT, then removes the junk rows it pasted and writes what it did (JSON)
+to ``--out``. It only uses the Sheets API, through the same client as the agents (its own user,
+its own token bucket), so the emulator's faults and quotas hit it too; a failed edit is counted,
+not fatal (a person just tries again).
+
+Actions, chosen at random: insert a blank row anywhere in Tasks; paste a junk row (garbage in
+ID and in the claim cell ``Lease``) anywhere; delete one of its junk rows; sort Tasks by URL;
+write in the ``My Notes`` column (a column the system does not own) of some row; append a
+source (the ``--late`` URLs, one at a time); requeue a few Tasks DLQ rows.
+
+Deleting by hand is the one action an API client cannot do the way the Sheets UI does (pick
+the row you see and delete it, atomically). ``deleteDimension`` takes a row number read
+earlier, and agents delete rows in between, so it could delete a task. The person therefore
+deletes the rows it pasted *by content*, with the protocol's own tool: its junk row's ID and
+Lease cells are set to the header texts by compare-and-set and ``deleteDuplicates`` removes
+the row, all in one ``batchUpdate``. Inserting and sorting, which row numbers cannot make
+harmful, go through as a person would do them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import secrets
+import signal
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from agent.coordination.cas import cas_request, delete_duplicates_request, occurrences
+from agent.coordination.enqueue import add_sources, requeue
+from agent.errors import AgentError
+from agent.schema import TASKS, TASKS_DLQ, ColumnMap
+from agent.sheets.a1 import column_range, quote_title
+from agent.sheets.client import make_client
+from agent.sheets.gateway import SheetsGateway
+
+NOTES = "My Notes"
+JUNK_ID = "junk-"
+JUNK_LEASE = "garbage lease "
+
+
+class Person:
+    """Random hand edits on the Tasks tab (and Sources, Tasks DLQ) until stopped."""
+
+    def __init__(self, host: str, spreadsheet_id: str, seed: int, late: list[str]) -> None:
+        self.host = host
+        self.spreadsheet_id = spreadsheet_id
+        self.rng = random.Random(seed)
+        self.late = list(late)
+        self.stop = threading.Event()
+        self.done: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+        self.errors: list[str] = []
+        self.junk: list[str] = []  # tokens of junk rows pasted and not yet deleted
+        self.missing_junk = 0
+        self.added_sources: list[str] = []
+        self.requeued: list[str] = []
+        self.sheet: SheetsGateway | None = None
+        self._cmap: ColumnMap | None = None
+        self.started = time.monotonic()
+
+    # ------------------------------------------------------------------ plumbing
+    def gateway(self) -> SheetsGateway:
+        """The gateway, opened again after a failure (the emulator may have restarted)."""
+        if self.sheet is None:
+            client = make_client(user="person", emulator_host=self.host, timeout_s=5.0)
+            self.sheet = SheetsGateway(client, self.spreadsheet_id)
+        return self.sheet
+
+    def cmap(self) -> ColumnMap:
+        """The Tasks column map (read once; columns are found by header)."""
+        if self._cmap is None:
+            (values,) = self.gateway().read([f"{quote_title(TASKS.title)}!1:1"])
+            self._cmap = ColumnMap(TASKS, values[0])
+        return self._cmap
+
+    def sheet_id(self) -> int:
+        """The Tasks tab's sheet id."""
+        return self.gateway().tab(TASKS.title).sheet_id
+
+    def height(self) -> int:
+        """Rows in Tasks (header included), at least 2."""
+        (values,) = self.gateway().read([column_range(TASKS.title, self.cmap().col("id"), 1)])
+        return max(len(values), 2)
+
+    def act(self, name: str, action: Any) -> None:
+        """Run one action; count it, or count and keep its error."""
+        try:
+            action()
+            self.done[name] += 1
+        except Exception as exc:  # a person's failed edit is not the agents' problem
+            self.failed[name] += 1
+            self.errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:200]}")
+            if not isinstance(exc, AgentError):
+                self.sheet = None
+
+    # ------------------------------------------------------------------ actions
+    def insert(self) -> None:
+        """Insert a blank row somewhere among the data rows."""
+        at = self.rng.randrange(1, self.height())
+        rows = {"sheetId": self.sheet_id(), "dimension": "ROWS", "startIndex": at}
+        rows["endIndex"] = at + 1
+        self.gateway().batch_update(
+            [{"insertDimension": {"range": rows, "inheritFromBefore": True}}]
+        )
+
+    def paste_junk(self) -> None:
+        """Insert a row with garbage in ID and Lease (the claim cell) and a note."""
+        token = secrets.token_hex(4)
+        at = self.rng.randrange(1, self.height())
+        cmap = self.cmap()
+        sheet_id = self.sheet_id()
+        cells = {cmap.col("id"): JUNK_ID + token, cmap.col("lease"): JUNK_LEASE + token}
+        cells[cmap.user_index["user:" + NOTES]] = "junk pasted by hand"
+        requests: list[dict[str, Any]] = [
+            {
+                "insertDimension": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "dimension": "ROWS",
+                        "startIndex": at,
+                        "endIndex": at + 1,
+                    },
+                    "inheritFromBefore": True,
+                }
+            }
+        ]
+        for column, text in cells.items():
+            requests.append(
+                {
+                    "updateCells": {
+                        "rows": [{"values": [{"userEnteredValue": {"stringValue": text}}]}],
+                        "fields": "userEnteredValue",
+                        "start": {"sheetId": sheet_id, "rowIndex": at, "columnIndex": column},
+                    }
+                }
+            )
+        self.junk.append(token)  # before sending: an ambiguous answer may have applied it
+        self.gateway().batch_update(requests)
+
+    def delete_junk(self, token: str | None = None) -> None:
+        """Delete one junk row by content (see the module docstring)."""
+        if not self.junk:
+            return
+        token = token or self.rng.choice(self.junk)
+        cmap = self.cmap()
+        sheet_id = self.sheet_id()
+        replies = self.gateway().batch_update(
+            [
+                cas_request(sheet_id, cmap.col("id"), JUNK_ID + token, "ID"),
+                cas_request(sheet_id, cmap.col("lease"), JUNK_LEASE + token, "Lease"),
+                delete_duplicates_request(sheet_id, [cmap.col("id"), cmap.col("lease")]),
+            ]
+        )
+        if occurrences(replies[0]) == 0:
+            self.missing_junk += 1  # never pasted: that paste's answer was lost before applying
+        self.junk.remove(token)
+
+    def sort(self) -> None:
+        """Sort Tasks by URL, ascending or descending."""
+        order = self.rng.choice(["ASCENDING", "DESCENDING"])
+        self.gateway().batch_update(
+            [
+                {
+                    "sortRange": {
+                        "range": {"sheetId": self.sheet_id(), "startRowIndex": 1},
+                        "sortSpecs": [
+                            {"dimensionIndex": self.cmap().col("url"), "sortOrder": order}
+                        ],
+                    }
+                }
+            ]
+        )
+
+    def edit_notes(self) -> None:
+        """Write in the user's own column of some row."""
+        at = self.rng.randrange(1, self.height())
+        self.gateway().batch_update(
+            [
+                {
+                    "updateCells": {
+                        "rows": [{"values": [{"userEnteredValue": {"stringValue": f"seen {at}"}}]}],
+                        "fields": "userEnteredValue",
+                        "start": {
+                            "sheetId": self.sheet_id(),
+                            "rowIndex": at,
+                            "columnIndex": self.cmap().user_index["user:" + NOTES],
+                        },
+                    }
+                }
+            ]
+        )
+
+    def add_source(self) -> None:
+        """Append the next late source."""
+        url = self.late.pop(0)
+        self.added_sources.append(url)  # before sending, for the same reason as junk
+        add_sources(self.gateway(), [url])
+
+    def requeue_some(self) -> None:
+        """Requeue up to three Tasks DLQ rows by ID, as from the sidebar."""
+        gateway = self.gateway()
+        (header,) = gateway.read([f"{quote_title(TASKS_DLQ.title)}!1:1"])
+        id_col = ColumnMap(TASKS_DLQ, header[0]).col("id")
+        (values,) = gateway.read([column_range(TASKS_DLQ.title, id_col, 2)])
+        ids = [row[0] for row in values if row and row[0]]
+        if not ids:
+            return
+        chosen = self.rng.sample(ids, min(3, len(ids)))
+        report = requeue(gateway, TASKS_DLQ, chosen)
+        self.requeued.extend(report.requeued)
+
+    # ------------------------------------------------------------------ loop
+    def run(self) -> None:
+        """Act at a person's pace until stopped; then delete the junk rows left."""
+        actions = {
+            "insert": self.insert,
+            "junk": self.paste_junk,
+            "delete": self.delete_junk,
+            "sort": self.sort,
+            "edit": self.edit_notes,
+            "requeue": self.requeue_some,
+        }
+        next_late = 4.0
+        while not self.stop.wait(self.rng.uniform(0.3, 1.0)):
+            if self.late and time.monotonic() - self.started >= next_late:
+                self.act("add_source", self.add_source)
+                next_late += 8.0
+                continue
+            name = self.rng.choice(list(actions))
+            self.act(name, actions[name])
+        self.clean_up()
+
+    def clean_up(self, tries: int = 30) -> None:
+        """Remove every junk row still there (a person tidies up before leaving)."""
+        for _ in range(tries):
+            if not self.junk:
+                return
+            self.act("cleanup", lambda: self.delete_junk(self.junk[0]))
+            time.sleep(0.2)
+
+    def summary(self) -> dict[str, Any]:
+        """What the person did, as JSON data."""
+        return {
+            "done": dict(self.done),
+            "failed": dict(self.failed),
+            "errors": self.errors[-20:],
+            "junk_left": list(self.junk),
+            "added_sources": self.added_sources,
+            "requeued": self.requeued,
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the person process."""
+    parser = argparse.ArgumentParser(prog="python -m tests.chaos.person")
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--spreadsheet", required=True)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--late", action="append", default=[])
+    args = parser.parse_args(argv)
+    person = Person(args.host, args.spreadsheet, args.seed, args.late)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        person.stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        person.run()
+    finally:
+        args.out.write_text(json.dumps(person.summary(), indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

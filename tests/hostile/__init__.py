@@ -1,0 +1,1 @@
+"""Hostile and careless input: bad URLs, odd cell contents, damaged sheets, bad configuration."""
