@@ -65,8 +65,10 @@ class Config(BaseSettings):
     #: (the demo and the benchmarks serve YouTube-shaped playlists offline through it).
     source_extractors: str | None = None
 
-    # History rotation: rows kept in a History tab before older ones move to an archive tab.
+    # History rotation: rows kept in Tasks History before the oldest move to Tasks Archive
+    # (three cells a task); with ARCHIVE_DIR set, their full rows are also kept in a file there.
     history_max_rows: int = Field(default=200_000, ge=100)
+    archive_dir: Path | None = None
 
     @field_validator("worker_name")
     @classmethod

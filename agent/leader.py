@@ -8,19 +8,35 @@ duplicate removal keeps one.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.clock import utc_iso
 from agent.coordination.batch import WriteBatch
-from agent.coordination.cas import delete_duplicates_request, set_cell_request
+from agent.coordination.cas import (
+    cas_request,
+    delete_duplicates_request,
+    java_regex_literal,
+    set_cell_request,
+)
 from agent.coordination.lease import LeaseState, pending
 from agent.coordination.queue import Claim, Outcome
 from agent.errors import AgentError, InvalidUrlError, SourceError
-from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY, Status, TabSpec, fit_cell
-from agent.sheets.a1 import column_range
+from agent.schema import (
+    TASKS,
+    TASKS_ARCHIVE,
+    TASKS_DLQ,
+    TASKS_HISTORY,
+    ColumnMap,
+    Status,
+    TabSpec,
+    fit_cell,
+)
+from agent.sheets.a1 import column_range, quote_title, rows_range
 from agent.sources.dedup import DedupIndex
 from agent.sources.expand import ExpandOptions, Expansion, expand_source
 from agent.sources.urls import classify_url
@@ -33,7 +49,9 @@ log = logging.getLogger(__name__)
 TASK_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/yt-gsheet-orchestrator/task")
 RETRY_LATER_S = 300.0
 HEAL_EVERY_S = 300.0
-INDEXED_TABS = (TASKS, TASKS_HISTORY, TASKS_DLQ)
+INDEXED_TABS = (TASKS, TASKS_HISTORY, TASKS_DLQ, TASKS_ARCHIVE)
+ROTATE_CHUNK_ROWS = 5_000
+ROTATE_IDS_PER_PATTERN = 400
 
 
 def task_id_for(video_key: str) -> str:
@@ -50,6 +68,7 @@ class LeaderDuties:
         self.index = DedupIndex()
         self.index_loaded = False
         self.index_term = 0
+        self._maps: dict[str, ColumnMap] = {}
         self._last_heal = 0.0
 
     def loop(self) -> None:
@@ -85,6 +104,7 @@ class LeaderDuties:
             self.expand(claim, term)
         if time.monotonic() - self._last_heal > HEAL_EVERY_S:
             self.heal_history()
+            self.rotate_history()
 
     # ------------------------------------------------------------------ sources
     def adopt_raw_sources(self) -> int:
@@ -228,9 +248,24 @@ class LeaderDuties:
                 return
         log.warning("dedup index: tabs moved twice while reading; reading them whole next time")
 
+    def _column_map(self, spec: TabSpec) -> ColumnMap | None:
+        """The column map of an indexed tab (None for an archive tab not created yet)."""
+        if spec.title in self.orc.tasks.maps:
+            return self.orc.tasks.maps[spec.title]
+        if spec.title not in self._maps:
+            if spec.title not in self.orc.gateway.tabs:
+                return None
+            (header,) = self.orc.gateway.read([f"{quote_title(spec.title)}!1:1"])
+            cmap = ColumnMap(spec, header[0] if header else [])
+            cmap.require()
+            self._maps[spec.title] = cmap
+        return self._maps[spec.title]
+
     def _feed(self, tabs: tuple[TabSpec, ...]) -> bool:
         """One read of ``tabs``; True when a tab moved under us and must be read again."""
-        maps = self.orc.tasks.maps
+        present = [(spec, self._column_map(spec)) for spec in tabs]
+        tabs = tuple(spec for spec, cmap in present if cmap is not None)
+        maps = {spec.title: cmap for spec, cmap in present if cmap is not None}
         starts = [self.index.next_row(spec.title) for spec in tabs]
         ranges = [
             column_range(spec.title, maps[spec.title].col("video_key"), first)
@@ -264,6 +299,76 @@ class LeaderDuties:
                 self.orc.held_sources.pop(claim.row_id, None)
 
     # ------------------------------------------------------------------ history
+    def rotate_history(self) -> int:
+        """Move the oldest History rows to Tasks Archive when History passes HISTORY_MAX_ROWS.
+
+        Rows leave History by content (their ID cells are turned into the ID header by one
+        findReplace per few hundred IDs, then ``deleteDuplicates``), never by row number.
+        Returns the number of rows moved.
+        """
+        self.refresh_index()
+        limit = self.orc.config.history_max_rows
+        height = self.index.next_row(TASKS_HISTORY.title)  # about the last data row
+        excess = height - 1 - limit
+        if excess <= 0:
+            return 0
+        if self._column_map(TASKS_ARCHIVE) is None:
+            log.warning(
+                "History is over %d rows but %r is missing: run `orc init`",
+                limit,
+                TASKS_ARCHIVE.title,
+            )
+            return 0
+        count = min(excess + limit // 10, ROTATE_CHUNK_ROWS)
+        history = self.orc.tasks.maps[TASKS_HISTORY.title]
+        (values,) = self.orc.gateway.read(
+            [rows_range(TASKS_HISTORY.title, 2, 1 + count, history.width)]
+        )
+        records = [
+            {k: (row[i] if i < len(row) else "") for k, i in history.index.items()}
+            for row in values
+        ]
+        records = [r for r in records if r.get("id")]
+        if not records:
+            return 0
+        self._archive(records)
+        self._remove_from_history(history, [r["id"] for r in records])
+        self.index.shift(TASKS_HISTORY.title, -len(records))
+        log.info("rotated %d History row(s) to %s", len(records), TASKS_ARCHIVE.title)
+        return len(records)
+
+    def _archive(self, records: list[dict[str, str]]) -> None:
+        archive_dir = self.orc.config.archive_dir
+        if archive_dir is not None:
+            archive_dir.mkdir(parents=True, exist_ok=True)
+            path = archive_dir / f"{self.orc.config.spreadsheet_id}-tasks-history.jsonl"
+            with path.open("a", encoding="utf-8") as handle:
+                for record in records:
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        cmap = self._column_map(TASKS_ARCHIVE)
+        assert cmap is not None
+        rows = [
+            cmap.row_from({k: r.get(k, "") for k in ("id", "video_key", "completed_at")})
+            for r in records
+        ]
+        self.orc.gateway.append(TASKS_ARCHIVE.title, rows)
+
+    def _remove_from_history(self, history: ColumnMap, ids: list[str]) -> None:
+        sheet_id = self.orc.gateway.tab(TASKS_HISTORY.title).sheet_id
+        id_col = history.col("id")
+        header = TASKS_HISTORY.column("id").header(history.language)
+        requests: list[dict[str, Any]] = []
+        for start in range(0, len(ids), ROTATE_IDS_PER_PATTERN):
+            chunk = ids[start : start + ROTATE_IDS_PER_PATTERN]
+            request = cas_request(sheet_id, id_col, "", header)
+            pattern = "|".join(java_regex_literal(i) for i in chunk)
+            request["findReplace"]["find"] = f"^(?:{pattern})$"
+            requests.append(request)
+        requests.append(delete_duplicates_request(sheet_id, [id_col]))
+        self.orc.gateway.batch_update(requests)
+
     def heal_history(self) -> None:
         """Remove History rows appended twice (a finisher that paused past its lease)."""
         self._last_heal = time.monotonic()

@@ -118,7 +118,7 @@ class TabSpec:
 
     title: str
     columns: tuple[Column, ...]
-    role: Literal["workers", "queue", "history", "dlq", "leader"]
+    role: Literal["workers", "queue", "history", "dlq", "leader", "archive"]
     kind: Literal["task", "source", "worker", "leader"]
 
     def headers(self, language: Language) -> list[str]:
@@ -141,6 +141,9 @@ SOURCES = TabSpec("Sources", (*SOURCE_BASE, ATTEMPTS, ERROR, LEASE), "queue", "s
 SOURCES_HISTORY = TabSpec("Sources History", SOURCE_BASE, "history", "source")
 SOURCES_DLQ = TabSpec("Sources DLQ", (*SOURCE_BASE, ERROR, ATTEMPTS), "dlq", "source")
 LEADER_ELECTION = TabSpec("Leader Election", LEADER_COLUMNS, "leader", "leader")
+#: Where the oldest History rows go when History nears its size limit: three cells a task,
+#: kept so that an archived video is never queued again.
+TASKS_ARCHIVE = TabSpec("Tasks Archive", (ID, VIDEO_KEY, COMPLETED_AT), "archive", "task")
 
 ALL_TABS: tuple[TabSpec, ...] = (
     WORKERS,
@@ -151,6 +154,7 @@ ALL_TABS: tuple[TabSpec, ...] = (
     SOURCES_HISTORY,
     SOURCES_DLQ,
     LEADER_ELECTION,
+    TASKS_ARCHIVE,
 )
 TABS_BY_TITLE: Mapping[str, TabSpec] = {t.title: t for t in ALL_TABS}
 

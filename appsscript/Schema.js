@@ -444,6 +444,27 @@ const SCHEMA = Object.freeze({
           "pt": "Concessão"
         }
       ]
+    },
+    "Tasks Archive": {
+      "role": "archive",
+      "kind": "task",
+      "columns": [
+        {
+          "key": "id",
+          "en": "ID",
+          "pt": "ID"
+        },
+        {
+          "key": "video_key",
+          "en": "Video Key",
+          "pt": "Chave do Vídeo"
+        },
+        {
+          "key": "completed_at",
+          "en": "Completed At",
+          "pt": "Timestamp de Conclusão"
+        }
+      ]
     }
   },
   "taskStatus": [

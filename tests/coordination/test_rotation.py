@@ -1,0 +1,79 @@
+"""History rotation: the oldest rows move to Tasks Archive; archived videos are still known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from agent import Config, Orchestrator
+from agent.coordination.lease import pending
+from agent.coordination.queue import Claim
+from agent.emulator import EmulatorServer
+from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY, ColumnMap
+from agent.sheets.a1 import quote_title
+from agent.sheets.gateway import SheetsGateway
+from agent.sources.model import Expansion, VideoEntry
+from tests.coordination.harness import read_tab
+
+
+def _fill_history(sheet: SheetsGateway, count: int) -> None:
+    (header,) = sheet.read([f"{quote_title(TASKS_HISTORY.title)}!1:1"])
+    cmap = ColumnMap(TASKS_HISTORY, header[0])
+    rows = [
+        cmap.row_from(
+            {
+                "id": f"id-{i:04d}",
+                "url": f"https://example.test/{i}",
+                "name": f"v{i}",
+                "video_key": f"key{i:04d}",
+                "status": "DONE",
+                "completed_at": "2026-11-29T10:00:00Z",
+            }
+        )
+        for i in range(count)
+    ]
+    sheet.append(TASKS_HISTORY.title, rows)
+
+
+def test_rotation_keeps_history_small_and_dedup_complete(
+    emulator: EmulatorServer, sheet: SheetsGateway, tmp_path: Path
+) -> None:
+    _fill_history(sheet, 260)
+    config = Config.load(
+        worker_name="rotator",
+        spreadsheet_id=sheet.spreadsheet_id,
+        sheets_emulator_host=emulator.host_port,
+        history_max_rows=100,
+        archive_dir=tmp_path,
+        heartbeat_seconds=1,
+        lease_seconds=5,
+        leader_lease_seconds=5,
+        read_quota_per_minute=10_000,
+        write_quota_per_minute=10_000,
+    )
+    with Orchestrator(config) as orchestrator:
+        duties = orchestrator.leader
+        moved = duties.rotate_history()
+        assert moved == 260 - 100 + 10
+        assert duties.rotate_history() == 0, "nothing more to do under the limit"
+        _, history = read_tab(sheet, TASKS_HISTORY)
+        assert [r["id"] for r in history] == [f"id-{i:04d}" for i in range(170, 260)]
+        _, archive = read_tab(sheet, TASKS_ARCHIVE)
+        assert [r["video_key"] for r in archive] == [f"key{i:04d}" for i in range(170)]
+        lines = (tmp_path / f"{sheet.spreadsheet_id}-tasks-history.jsonl").read_text().splitlines()
+        assert json.loads(lines[0])["name"] == "v0" and len(lines) == 170
+        # A new term builds its index from History and the archive: old videos stay known.
+        duties.index_term = -1
+        duties.index_loaded = False
+        duties.index = type(duties.index)()
+        expansion = Expansion(
+            source="https://example.test/list",
+            title="list",
+            entries=[
+                VideoEntry("key0003", "https://example.test/3", "old", None),
+                VideoEntry("key9999", "https://example.test/new", "new", None),
+            ],
+        )
+        source = Claim("source-1", pending("source-1"), {})
+        added = duties.queue_tasks(source, expansion, orchestrator.election.current_term())
+        assert added == 1, "only the video never seen before is queued"
