@@ -251,6 +251,8 @@ def load_service_account(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(variable, f"file {str(path)!r} cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:  # a binary file: say so without echoing any of its bytes
+        raise ConfigError(variable, f"file {str(path)!r} is not JSON (not UTF-8 text)") from None
     import json
 
     try:
