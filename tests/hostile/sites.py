@@ -20,6 +20,10 @@ GOOD = "https://www.youtube.com/playlist?list=PLhostileGood01"
 PRIVATE = "https://www.youtube.com/playlist?list=PLhostilePrivate1"
 REMOVED = "https://www.youtube.com/playlist?list=PLhostileRemoved1"
 EMPTY_CHANNEL = "https://www.youtube.com/@hostile-empty"
+#: A playlist with a title that is not valid Unicode text (a lone surrogate, as ``json.loads``
+#: gives for ``"\\ud800"`` in a page's JSON): it cannot be encoded as UTF-8 as it is.
+BROKEN_TEXT = "https://www.youtube.com/playlist?list=PLhostileBrokenText"
+LONE_SURROGATE_TITLE = "half a pair \udcff here"
 
 #: Titles that must reach the sheet (and History) exactly as they are, or cut with a marker.
 TITLES: dict[str, str] = {
@@ -49,6 +53,14 @@ def build() -> Catalog:
     catalog = Catalog()
     entries = [flat_video(video_of(label), title) for label, title in TITLES.items()]
     catalog.add_playlist("PLhostileGood01", "Good <b>list</b> =1+1", entries)
+    catalog.add_playlist(
+        "PLhostileBrokenText",
+        "Broken text",
+        [
+            flat_video(synthetic_id("hostile-plain"), "plain title"),
+            flat_video(synthetic_id("hostile-surrogate"), LONE_SURROGATE_TITLE),
+        ],
+    )
     catalog.fail(PRIVATE, "This playlist is private")
     catalog.fail(REMOVED, "The playlist does not exist.")
     catalog.add_channel(
