@@ -26,7 +26,7 @@ from agent.schema import (
     TabSpec,
     WorkerStatus,
 )
-from agent.sheets.a1 import quote_title
+from agent.sheets.a1 import column_range, quote_title
 from agent.sheets.gateway import SheetsGateway
 
 RECENT_ERRORS = 5
@@ -55,16 +55,19 @@ def worker_state(status: str, heartbeat_age_s: float | None, stale_after_s: floa
     return "active"
 
 
+#: Big tabs are read one column at a time: only what the snapshot shows.
+COLUMNS_READ = {"queue": ("id", "lease"), "history": ("id", "completed_at"), "archive": ("id",)}
+
+Records = tuple[ColumnMap, list[dict[str, str]]]
+
+
 def snapshot(
     gateway: SheetsGateway, *, stale_after_s: float = STALE_HEARTBEAT_SECONDS
 ) -> dict[str, Any]:
     """Workers, leader, queue depths, rates and recent DLQ errors, as plain JSON data."""
     now = time.time()
     present = [spec for spec in ALL_TABS if spec.title in gateway.tabs]
-    replies = gateway.read([f"{quote_title(spec.title)}!A1:ZZ" for spec in present])
-    tabs = {
-        spec.title: _records(spec, values) for spec, values in zip(present, replies, strict=True)
-    }
+    tabs = _read_tabs(gateway, present)
     result: dict[str, Any] = {
         "spreadsheet_id": gateway.spreadsheet_id,
         "generated_at": int(now),
@@ -81,6 +84,41 @@ def snapshot(
         "missing_tabs": [spec.title for spec in ALL_TABS if spec.title not in gateway.tabs],
     }
     return result
+
+
+def _read_tabs(gateway: SheetsGateway, present: Sequence[TabSpec]) -> dict[str, Records]:
+    """Two reads: every header row, then whole small tabs and single columns of big ones."""
+    headers = gateway.read([f"{quote_title(spec.title)}!1:1" for spec in present])
+    maps = {
+        spec.title: ColumnMap(spec, rows[0] if rows else [])
+        for spec, rows in zip(present, headers, strict=True)
+    }
+    plan: list[tuple[TabSpec, str | None]] = []
+    ranges: list[str] = []
+    for spec in present:
+        cmap = maps[spec.title]
+        keys = COLUMNS_READ.get(spec.role, ())
+        if keys and all(k in cmap.index for k in keys):
+            for wanted in keys:
+                plan.append((spec, wanted))
+                ranges.append(column_range(spec.title, cmap.col(wanted), 2))
+        else:
+            plan.append((spec, None))
+            ranges.append(f"{quote_title(spec.title)}!A1:ZZ")
+    columns: dict[str, dict[str, list[str]]] = {}
+    tabs: dict[str, Records] = {}
+    for (spec, key), values in zip(plan, gateway.read(ranges), strict=True):
+        if key is None:
+            tabs[spec.title] = _records(spec, values)
+        else:
+            columns.setdefault(spec.title, {})[key] = [str(r[0]) if r else "" for r in values]
+    for title, by_key in columns.items():
+        height = max(len(v) for v in by_key.values())
+        records = [
+            {k: v[i] if i < len(v) else "" for k, v in by_key.items()} for i in range(height)
+        ]
+        tabs[title] = (maps[title], [r for r in records if r.get("id") or r.get("lease")])
+    return tabs
 
 
 def _workers(
