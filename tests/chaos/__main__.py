@@ -6,7 +6,9 @@ Exit status 0 when every guarantee held, 1 when one broke (the report says which
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
+from types import FrameType
 
 from tests.chaos.scenario import ChaosSettings, run_chaos, workdir_for
 
@@ -22,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
         "--workdir", type=Path, help="keep logs, task log and emulator data here (default: temp)"
     )
     args = parser.parse_args(argv)
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt  # unwinds the run: agents, person and emulator are stopped
+
+    signal.signal(signal.SIGTERM, interrupt)
     settings = ChaosSettings.full(args.seed) if args.full else ChaosSettings.reduced(args.seed)
     with workdir_for(args.workdir) as workdir:
         report = run_chaos(settings, workdir)
