@@ -1,26 +1,48 @@
 """What ``orc demo`` shows: a live view while agents work, then a summary.
 
-The live view reuses ``orc status``'s tables (:func:`agent.cli.status.render`) for workers,
-leader, queues and DLQ errors, and adds a progress bar toward the number of tasks the sources
+The live view shows ``orc status``'s snapshot (:func:`agent.status.snapshot`) in a compact
+form that fits a 24-line terminal, with a progress bar toward the number of tasks the sources
 list, the throughput measured since the agents started, and the API calls used so far.
 Everything that comes from cells is shown as :class:`rich.text.Text`, never as markup.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.status import render as render_status
-from agent.schema import SOURCES, TASKS, TASKS_DLQ, TASKS_HISTORY
+from agent.cli.status import STATE_STYLE
+from agent.schema import (
+    SOURCES,
+    SOURCES_DLQ,
+    SOURCES_HISTORY,
+    TASKS,
+    TASKS_ARCHIVE,
+    TASKS_DLQ,
+    TASKS_HISTORY,
+)
+
+QUEUE_ORDER = tuple(
+    spec.title
+    for spec in (
+        SOURCES,
+        SOURCES_HISTORY,
+        SOURCES_DLQ,
+        TASKS,
+        TASKS_HISTORY,
+        TASKS_DLQ,
+        TASKS_ARCHIVE,
+    )
+)
+DLQ_ROWS = 4
 
 
 @dataclass(frozen=True)
@@ -57,7 +79,11 @@ class Frame:
 
 
 def live(frame: Frame, header: str) -> RenderableType:
-    """The live view: header, progress bar, then ``orc status``'s tables."""
+    """The live view, about 20 lines so that it fits a small terminal."""
+    return Group(_progress_panel(frame, header), _queues_line(frame), _workers(frame), _dlq(frame))
+
+
+def _progress_panel(frame: Frame, header: str) -> Panel:
     bar = Table.grid(padding=(0, 1))
     bar.add_column(no_wrap=True)
     bar.add_column(ratio=1)
@@ -67,15 +93,63 @@ def live(frame: Frame, header: str) -> RenderableType:
         ProgressBar(total=max(frame.total, 1), completed=min(frame.finished, frame.total)),
         Text(f"{frame.finished}/{frame.total}  ({frame.done} done, {frame.dead} in DLQ)"),
     )
+    leader = frame.data["leader"]
     facts = Text(
-        f"{frame.elapsed_s:5.1f} s   agents running {frame.agents_running}/{frame.agents}   "
-        f"API calls by the agents {frame.api_calls}"
+        f"{frame.elapsed_s:5.1f} s · agents running {frame.agents_running}/{frame.agents} · "
+        f"{frame.tasks_per_minute} tasks/min · API calls by the agents {frame.api_calls}"
     )
-    data = copy.deepcopy(dict(frame.data))
-    data["rates"] = {"tasks_per_minute": frame.tasks_per_minute}
-    return Group(
-        Panel(Group(bar, facts), title=Text(header), title_align="left"), render_status(data)
+    leading = Text("leader ") + Text(leader["worker"] or "(none)", style="bold")
+    leading.append(f"  term {leader['term']}")
+    return Panel(Group(bar, facts, leading), title=Text(header), title_align="left")
+
+
+def _queues_line(frame: Frame) -> Text:
+    queues = frame.data["queues"]
+    text = Text("queues  ", style="bold")
+    parts = [f"{title} {queues[title]}" for title in QUEUE_ORDER if title in queues]
+    text.append(" · ".join(parts))
+    return text
+
+
+def _table(title: str) -> Table:
+    return Table(
+        title=title, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left", pad_edge=False
     )
+
+
+def _workers(frame: Frame) -> Table:
+    table = _table("Workers")
+    for column in ("name", "state", "heartbeat age", "tasks", "sources"):
+        table.add_column(column, no_wrap=True)
+    for worker in frame.data["workers"]:
+        age = worker["heartbeat_age_s"]
+        table.add_row(
+            Text(worker["name"]),
+            Text(worker["state"], style=STATE_STYLE.get(worker["state"], "")),
+            Text("" if age is None else f"{age:.0f} s"),
+            Text(str(worker["tasks_processed"])),
+            Text(str(worker["sources_processed"])),
+        )
+    return table
+
+
+def _dlq(frame: Frame) -> Table:
+    table = _table("Dead letters (latest)")
+    table.expand = True
+    table.add_column("tab", no_wrap=True, width=11)
+    table.add_column("video or source", no_wrap=True, overflow="ellipsis", width=32)
+    table.add_column("error", no_wrap=True, overflow="ellipsis", ratio=1)
+    for entry in frame.data["dlq"][-DLQ_ROWS:]:
+        what = entry["name"] or short_url(entry["url"])
+        table.add_row(Text(entry["tab"]), Text(what), Text(entry["error"]))
+    return table
+
+
+def short_url(url: str) -> str:
+    """``url`` without its scheme and ``www.`` (the end of a URL says more than its start)."""
+    for prefix in ("https://", "http://", "www."):
+        url = url.removeprefix(prefix)
+    return url
 
 
 def line_key(frame: Frame) -> tuple[object, ...]:
