@@ -29,6 +29,7 @@ log = logging.getLogger("agent.emulator")
 CONTROL_PREFIX = "/_emulator/"
 _READ_POSTS = (":batchGetByDataFilter", "developerMetadata:search")
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE_ASCII = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass
@@ -58,7 +59,11 @@ class Settings:
 def _json_reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Reply:
     out = {"Content-Type": JSON_TYPE}
     out.update(headers or {})
-    return Reply(status, _ENCODE(body).encode("utf-8"), out)
+    try:
+        data = _ENCODE(body).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (accepted, as Google does): send them escaped
+        data = _ENCODE_ASCII(body).encode("ascii")
+    return Reply(status, data, out)
 
 
 def error_reply(error: ApiError) -> Reply:

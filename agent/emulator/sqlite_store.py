@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS rows (
     data TEXT NOT NULL, PRIMARY KEY (ss, sheet_id, rid)) WITHOUT ROWID;
 """
 
-_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_DUMPS = json.JSONEncoder(separators=(",", ":")).encode  # ASCII: lone surrogates survive
 
 
 def encode_cell(cell: Cell | None) -> Any:

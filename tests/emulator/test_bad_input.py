@@ -152,3 +152,17 @@ def test_anonymous_requests_are_served_never_401(
     response = requests.get(f"{emulator.url}/v4/spreadsheets/nope", timeout=5)
     assert response.status_code == 404
     assert emulator.stats()["users"]["anonymous"]["read"] == 2
+
+
+def test_lone_surrogates_are_kept_not_a_500(
+    emulator: EmulatorServer, spreadsheet: gspread.Spreadsheet
+) -> None:
+    url = f"{emulator.url}/v4/spreadsheets/{spreadsheet.id}/values/A1"
+    body = '{"values": [["half \\ud83c pair"]]}'
+    headers = {"Content-Type": "application/json"}
+    response = requests.put(
+        url, params={"valueInputOption": "RAW"}, data=body, headers=headers, timeout=5
+    )
+    assert response.status_code == 200
+    assert requests.get(url, timeout=5).json()["values"] == [["half \ud83c pair"]]
+    _still_serving(emulator, spreadsheet)
