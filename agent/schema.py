@@ -180,7 +180,15 @@ def pending_lease(row_id: str) -> str:
 
 
 def fit_cell(text: str, limit: int = MAX_CELL_CHARS) -> str:
-    """``text`` cut to at most ``limit`` characters, with a visible marker when cut."""
+    """``text`` as a cell can hold it: valid Unicode, at most ``limit`` characters.
+
+    Lone surrogates (from broken JSON upstream) become U+FFFD instead of failing the request;
+    text that is too long is cut with a visible marker.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     if len(text) <= limit:
         return text
     return text[: limit - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER

@@ -28,6 +28,7 @@ from agent.coordination.queue import Claim, Outcome, QueueTab
 from agent.coordination.rows import QueueRow
 from agent.coordination.workers import WorkerRegistry
 from agent.errors import AgentError, ConfigError
+from agent.logs import redact
 from agent.schema import (
     SOURCES,
     SOURCES_DLQ,
@@ -244,7 +245,7 @@ class Orchestrator:
         try:
             callback(url)
         except Exception as exc:  # a callback may raise anything
-            error = f"{type(exc).__name__}: {exc}"
+            error = redact(f"{type(exc).__name__}: {exc}")  # it goes into the sheet
             log.warning(
                 "task %s failed (attempt %d): %s", claim.row_id, claim.lease.attempts, error
             )

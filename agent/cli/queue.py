@@ -31,10 +31,15 @@ def add_source(urls: tuple[str, ...], log_format: str, log_level: str) -> None:
     rejected = 0
     for url in dict.fromkeys(u.strip() for u in urls):
         try:
-            accepted.append(classify_url(url, config.source_url_policy).url)
+            canonical = classify_url(url, config.source_url_policy).url
         except InvalidUrlError as exc:
             rejected += 1
             click.echo(f"rejected {url[:200]!r}: {exc.reason}", err=True)
+            continue
+        if canonical in accepted:
+            click.echo(f"skipped {url[:200]!r}: the same source as {canonical}", err=True)
+        else:
+            accepted.append(canonical)
     try:
         ids = add_sources(SheetsGateway.from_config(config), accepted) if accepted else []
     except AgentError as exc:

@@ -102,6 +102,7 @@ def test_subscription_mode_rescans_for_new_videos_only(
     )
     _wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 3, 60, "the rescan")
     _wait_for(lambda: _source(sheet, source_id)["video_count"] == "3", 30, "the new count")
+    _wait_for(lambda: _source(sheet, source_id)["status"] == "PENDING", 30, "the status shown")
     agent.popen.send_signal(signal.SIGTERM)
     assert agent.popen.wait(timeout=30) == 0
     _, history = read_tab(sheet, TASKS_HISTORY)

@@ -104,11 +104,6 @@ def test_source_name_with_markup_and_formula_is_text(
     assert row["video_count"] == str(len(sites.TITLES))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a title that is not valid Unicode (lone surrogate) makes the leader's append raise "
-    "UnicodeEncodeError; the source is never finished (agent/leader.py, lead to fix)",
-)
 def test_title_with_a_lone_surrogate_does_not_jam_its_source(
     emulator_server: EmulatorServer,
 ) -> None:

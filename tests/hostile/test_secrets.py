@@ -79,11 +79,6 @@ def leaky_callback(url: str) -> None:
     raise RuntimeError(f"upload of {url} refused: {LEAKY}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a callback's error text is written to the DLQ Error cell without agent.logs.redact "
-    "(agent/worker.py Orchestrator.execute; lead to fix)",
-)
 def test_callback_error_with_a_credential_is_redacted_in_the_sheet(
     emulator_server: EmulatorServer,
 ) -> None:

@@ -60,10 +60,6 @@ def test_add_source_keeps_one_of_duplicates_in_one_paste(
     assert [r["url"] for r in rows] == [sites.GOOD]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent/cli/queue.py dedups the typed text, not the canonical URL (lead to fix)",
-)
 def test_add_source_keeps_one_of_the_same_playlist_written_two_ways(
     orc: OrcRunner, sheet: SheetsGateway
 ) -> None:
