@@ -172,9 +172,10 @@ class Service:
             txn.ss.props["title"] = title
 
     def reset(self) -> None:
-        """Forget every spreadsheet."""
+        """Forget every spreadsheet (waiting for requests in flight on each)."""
         for ss in self.store.all():
-            ss.deleted = True
+            with ss.lock:
+                ss.deleted = True
         self.store.clear()
 
     def describe(self) -> dict[str, Any]:
