@@ -60,7 +60,11 @@ class EmulatorServer:
             raise RuntimeError("this EmulatorServer was stopped; create a new one")
         if self._httpd is not None:
             return self
-        self._httpd = EmulatorHTTPServer((self.host, self.port), self.app)
+        try:
+            self._httpd = EmulatorHTTPServer((self.host, self.port), self.app)
+        except OSError:
+            self.stop()  # release the store (and its data-path lock)
+            raise
         self.port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
