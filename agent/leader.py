@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 TASK_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/yt-gsheet-orchestrator/task")
 RETRY_LATER_S = 300.0
 HEAL_EVERY_S = 300.0
+COMPACT_BUSY_S = 2.0  # after a pass that removed rows
+COMPACT_IDLE_S = 10.0
 INDEXED_TABS = (TASKS, TASKS_HISTORY, TASKS_DLQ, TASKS_ARCHIVE)
 ROTATE_CHUNK_ROWS = 5_000
 ROTATE_IDS_PER_PATTERN = 400
@@ -70,6 +72,7 @@ class LeaderDuties:
         self.index_term = 0
         self._maps: dict[str, ColumnMap] = {}
         self._last_heal = 0.0
+        self._next_compact = 0.0
 
     def loop(self) -> None:
         """Act while leading, until the agent stops."""
@@ -102,6 +105,9 @@ class LeaderDuties:
                 self._release([claim])
                 continue
             self.expand(claim, term)
+        if self.orc.election.check_term(term) and time.monotonic() >= self._next_compact:
+            busy = self.orc.tasks.compact() > 0
+            self._next_compact = time.monotonic() + (COMPACT_BUSY_S if busy else COMPACT_IDLE_S)
         if time.monotonic() - self._last_heal > HEAL_EVERY_S:
             self.heal_history()
             self.rotate_history()

@@ -90,7 +90,13 @@ class Orchestrator:
             **common,
         )
         self.sources = QueueTab(
-            self.gateway, SOURCES, SOURCES_HISTORY, SOURCES_DLQ, window_rows=1000, **common
+            self.gateway,
+            SOURCES,
+            SOURCES_HISTORY,
+            SOURCES_DLQ,
+            window_rows=1000,
+            compacts=True,  # only the leader thread touches Sources
+            **common,
         )
         self.registry = WorkerRegistry(self.gateway, config.worker_name)
         self.election = LeaderElection(self.gateway, self.owner, config.leader_lease_seconds)
@@ -151,6 +157,8 @@ class Orchestrator:
         self._release_buffer()
         with self.lease_lock:
             self.tasks.flush_tombstones()
+            if self.election.is_leader():
+                self.tasks.compact()
             self.election.release()
         self._heartbeat_thread.join(timeout=5)
         self.registry.write_now(WorkerStatus.INACTIVE)
@@ -321,7 +329,10 @@ class Orchestrator:
         with self.lease_lock:
             if self.tasks.has_tombstones:
                 self.tasks.flush_tombstones()
-        tasks, _ = self.tasks.read_window(2, 50)
+        tasks, _ = self.tasks.read_window(2, 1000)
+        if self.tasks.tombstones_seen:  # the leader may be gone: leave the tab clean
+            self.tasks.remove_tombstones()
+            return False
         sources, _ = self.sources.read_window(2, 1000)
         later = time.time() + self.config.poll_seconds
 

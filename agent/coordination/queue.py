@@ -100,6 +100,7 @@ class QueueTab:
         max_attempts: int,
         observer: LeaseObserver | None = None,
         window_rows: int = 100,
+        compacts: bool = False,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.gateway = gateway
@@ -109,6 +110,11 @@ class QueueTab:
         self.max_attempts = max_attempts
         self.observer = observer or LeaseObserver()
         self.window_rows = window_rows
+        #: Whether this agent removes tombstoned rows and rewrites display cells of this tab
+        #: itself. Only the leader does (Sources always; Tasks in its compaction pass), so no
+        #: agent deletes rows between another's read and its positional display write.
+        self.compacts = compacts
+        self.tombstones_seen = 0
         self.wall_clock = wall_clock
         self.maps: dict[str, ColumnMap] = {}
         self.cursor = 2
@@ -147,7 +153,20 @@ class QueueTab:
         for row in rows:
             if row.problem:
                 self._report(row)
+        self.tombstones_seen = self._count_tombstones(values)
         return rows, len(values) < count
+
+    def _count_tombstones(self, values: Sequence[Sequence[str]]) -> int:
+        id_col, lease_col = self.cmap.col("id"), self.cmap.col("lease")
+        id_header, lease_header = self._header("id"), self._header("lease")
+        return sum(
+            1
+            for row in values
+            if id_col < len(row)
+            and lease_col < len(row)
+            and row[id_col] == id_header
+            and row[lease_col] == lease_header
+        )
 
     def _report(self, row: QueueRow) -> None:
         key = f"{row.row_id or '-'}@{row.row_number}"
@@ -197,7 +216,8 @@ class QueueTab:
                 self._add_terminal(outcome, now, batch, cycle, unknown)
         for row, new, why in plans:
             self._add_claim(row, new, why, batch, cycle, unknown)
-        self._project(rows, {row.row_id: new for row, new, _ in plans}, batch)
+        if self.compacts:
+            self._project(rows, {row.row_id: new for row, new, _ in plans}, batch)
         self._add_tombstones(batch)
         if not batch.flush(self.gateway) and unknown:
             self._resolve(unknown)
@@ -469,7 +489,7 @@ class QueueTab:
 
     # ----------------------------------------------------------------- compaction
     def _add_tombstones(self, batch: WriteBatch) -> None:
-        """Add the pending tombstones and one deleteDuplicates to ``batch``.
+        """Add the pending tombstones (and, for a compacting tab, ``deleteDuplicates``).
 
         They stay pending until a reply confirms the batch was applied: repeating them is
         harmless (a CAS from a value already replaced changes nothing).
@@ -493,7 +513,33 @@ class QueueTab:
             for row_id, _ in stones:
                 self.observer.forget(row_id)
 
-        batch.add(delete_duplicates_request(info.sheet_id, [id_col, lease_col]), on_reply)
+        batch.handlers[-1] = on_reply  # the last tombstone CAS tells the batch was applied
+        if self.compacts:
+            batch.add(delete_duplicates_request(info.sheet_id, [id_col, lease_col]))
+
+    def compact(self, count: int = 500, *, project: bool = True) -> int:
+        """Leader's pass: fix display cells of the top rows and remove tombstones (one write).
+
+        The display cells are written by position from the read made just before, in the same
+        batch as the only row deletion agents ever make, so no agent shifts rows in between.
+        Returns the tombstones seen in the rows read.
+        """
+        rows, _ = self.read_window(2, count)
+        batch = WriteBatch()
+        if project:
+            self._project(rows, {}, batch)
+        if self.tombstones_seen:
+            info = self.gateway.tab(self.spec.title)
+            id_col, lease_col = self.cmap.col("id"), self.cmap.col("lease")
+            batch.add(delete_duplicates_request(info.sheet_id, [id_col, lease_col]))
+        batch.flush(self.gateway)
+        return self.tombstones_seen
+
+    def remove_tombstones(self) -> None:
+        """``deleteDuplicates`` alone, for the last agent leaving in burst mode."""
+        info = self.gateway.tab(self.spec.title)
+        id_col, lease_col = self.cmap.col("id"), self.cmap.col("lease")
+        self.gateway.batch_update([delete_duplicates_request(info.sheet_id, [id_col, lease_col])])
 
     def flush_tombstones(self) -> None:
         """Remove moved rows now (normally they ride along with the next claim)."""
