@@ -34,6 +34,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from agent.clock import parse_utc_iso
 from agent.coordination.cas import cas_request, delete_duplicates_request, occurrences
 from agent.coordination.enqueue import add_sources, requeue
 from agent.errors import AgentError
@@ -45,12 +46,22 @@ from agent.sheets.gateway import SheetsGateway
 NOTES = "My Notes"
 JUNK_ID = "junk-"
 JUNK_LEASE = "garbage lease "
+SETTLED_S = 20.0
 
 
 class Person:
     """Random hand edits on the Tasks tab (and Sources, Tasks DLQ) until stopped."""
 
-    def __init__(self, host: str, spreadsheet_id: str, seed: int, late: list[str]) -> None:
+    def __init__(
+        self,
+        host: str,
+        spreadsheet_id: str,
+        seed: int,
+        late: list[str],
+        *,
+        settled_only: bool = False,
+    ) -> None:
+        self.settled_only = settled_only
         self.host = host
         self.spreadsheet_id = spreadsheet_id
         self.rng = random.Random(seed)
@@ -206,12 +217,29 @@ class Person:
         add_sources(self.gateway(), [url])
 
     def requeue_some(self) -> None:
-        """Requeue up to three Tasks DLQ rows by ID, as from the sidebar."""
+        """Requeue up to three Tasks DLQ rows by ID, as from the sidebar.
+
+        With ``settled_only``, only rows dead-lettered over ``SETTLED_S`` ago whose ID is not in
+        Tasks: this steps around the requeue race that ``test_requeue_race.py`` pins (a requeue
+        while the task's FAILED row is still in Tasks loses the task).
+        """
         gateway = self.gateway()
         (header,) = gateway.read([f"{quote_title(TASKS_DLQ.title)}!1:1"])
-        id_col = ColumnMap(TASKS_DLQ, header[0]).col("id")
-        (values,) = gateway.read([column_range(TASKS_DLQ.title, id_col, 2)])
+        dlq_map = ColumnMap(TASKS_DLQ, header[0])
+        ids_range = column_range(TASKS_DLQ.title, dlq_map.col("id"), 2)
+        done_range = column_range(TASKS_DLQ.title, dlq_map.col("completed_at"), 2)
+        queued_range = column_range(TASKS.title, self.cmap().col("id"), 2)
+        values, completed, queued = gateway.read([ids_range, done_range, queued_range])
         ids = [row[0] for row in values if row and row[0]]
+        if self.settled_only:
+            in_tasks = {row[0] for row in queued if row}
+            now = time.time()
+            ages = [parse_utc_iso(row[0]) if row else None for row in completed]
+            ids = [
+                row_id
+                for row_id, done in zip(ids, ages, strict=False)
+                if row_id not in in_tasks and done is not None and now - done > SETTLED_S
+            ]
         if not ids:
             return
         chosen = self.rng.sample(ids, min(3, len(ids)))
@@ -267,8 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--late", action="append", default=[])
+    parser.add_argument("--settled-requeue", action="store_true")
     args = parser.parse_args(argv)
-    person = Person(args.host, args.spreadsheet, args.seed, args.late)
+    person = Person(
+        args.host, args.spreadsheet, args.seed, args.late, settled_only=args.settled_requeue
+    )
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         person.stop.set()
