@@ -453,16 +453,25 @@ function splitUrls_(input) {
 
 /**
  * Plans a requeue: every requested ID found in the DLQ goes back to the queue once, with its
- * attempts reset and its error cleared, and leaves the DLQ. An ID the queue already holds (a
- * requeue interrupted before its DLQ delete) is not appended again.
+ * attempts reset and its error cleared, and leaves the DLQ. An ID the queue already holds as a
+ * live row (a requeue interrupted before its DLQ delete) is not appended again. An ID whose
+ * queue row is DONE or FAILED is still on its way out of the queue (an agent removes it right
+ * after writing the DLQ row): it is skipped and stays in the DLQ, to be requeued a moment later.
  *
  * @param {string[]} ids requested IDs.
  * @param {RowRecord[]} dlqRecords the DLQ tab's rows.
  * @param {unknown[]} queueIds the ID cells of the queue tab.
+ * @param {unknown[]=} queueLeases the Lease cells of the queue tab, row for row.
  * @return {RequeuePlan}
  */
-function planRequeue_(ids, dlqRecords, queueIds) {
-  const queued = new Set(queueIds.map((id) => cellText_(id).trim()));
+function planRequeue_(ids, dlqRecords, queueIds, queueLeases = []) {
+  const queued = new Set();
+  const leaving = new Set();
+  queueIds.forEach((cell, i) => {
+    const id = cellText_(cell).trim();
+    const state = cellText_(queueLeases[i]).split(SCHEMA.leaseSeparator)[0];
+    (state === 'DONE' || state === 'FAILED' ? leaving : queued).add(id);
+  });
   /** @type {Map<string, RowRecord>} */
   const inDlq = new Map();
   for (const record of dlqRecords) {
@@ -479,6 +488,10 @@ function planRequeue_(ids, dlqRecords, queueIds) {
     const record = inDlq.get(id);
     if (!record) {
       plan.skipped.push({ id, reason: 'not_in_dlq' });
+      continue;
+    }
+    if (leaving.has(id) && !queued.has(id)) {
+      plan.skipped.push({ id, reason: 'leaving_queue' });
       continue;
     }
     if (!queued.has(id)) plan.append.push(requeuedRecord_(record, id));

@@ -83,7 +83,12 @@ function requeueRows(tabName, ids) {
   return withDocumentLock_(() => {
     const dlq = requireTable_(dlqTitle, ['id']);
     const queue = requireTable_(queueTabForDlq_(dlqTitle), QUEUE_KEYS);
-    const plan = planRequeue_(wanted, readRecords_(dlq), readColumn_(queue, 'id'));
+    const plan = planRequeue_(
+      wanted,
+      readRecords_(dlq),
+      readColumn_(queue, 'id'),
+      readColumn_(queue, 'lease'),
+    );
     for (const record of plan.append) appendRecord_(queue, record);
     SpreadsheetApp.flush();
     deleteRowsWithIds_(dlq, plan.remove);

@@ -97,13 +97,21 @@ def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> 
     """Move DLQ rows (all when ``ids`` is None) back to the end of their queue as PENDING."""
     queue = QUEUE_OF_DLQ[dlq.title]
     dlq_map, queue_map = _headers(gateway, [dlq, queue])
-    dlq_rows, queued_ids = gateway.read(
+    dlq_rows, queued_ids, queued_leases = gateway.read(
         [
             rows_range(dlq.title, 2, None, dlq_map.width),
             column_range(queue.title, queue_map.col("id"), 2),
+            column_range(queue.title, queue_map.col("lease"), 2),
         ]
     )
-    already = {row[0] for row in queued_ids if row}
+    already: set[str] = set()
+    leaving: set[str] = set()  # DONE/FAILED rows an agent is about to remove from the queue
+    for position, id_row in enumerate(queued_ids):
+        if not id_row:
+            continue
+        lease_row = queued_leases[position] if position < len(queued_leases) else []
+        state = (lease_row[0] if lease_row else "").split("|", 1)[0]
+        (leaving if state in ("DONE", "FAILED") else already).add(id_row[0])
     report = RequeueReport()
     by_id: dict[str, dict[str, str]] = {}
     for row in dlq_rows:
@@ -117,6 +125,9 @@ def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> 
         found = by_id.get(row_id)
         if found is None:
             report.skipped[row_id] = f"not in {dlq.title}"
+            continue
+        if row_id in leaving and row_id not in already:
+            report.skipped[row_id] = f"still leaving {queue.title}; requeue it again in a moment"
             continue
         to_remove.append(row_id)
         if row_id in already:

@@ -121,6 +121,15 @@ describe('requeueRows', () => {
     assert.deepEqual(ids(dlq), ['a', 'c'], 'every DLQ row with the ID is removed');
   });
 
+  it('skips an ID whose queue row is still leaving (FAILED, not yet removed) and keeps it in the DLQ', () => {
+    const { project, tasks, dlq } = setup();
+    tasks.add({ id: 'b', status: 'FAILED', attempts: 5, lease: 'FAILED|b|5|agent-1#s|1700000000' });
+    const result = project.call('requeueRows', 'Tasks DLQ', ['b']);
+    assert.deepEqual(result, { requeued: [], skipped: [{ id: 'b', reason: 'leaving_queue' }] });
+    assert.deepEqual(ids(dlq), ['a', 'b', 'c'], 'the DLQ row stays: nothing is lost');
+    assert.equal(ids(tasks).filter((id) => id === 'b').length, 1);
+  });
+
   it('requeues from Sources DLQ into Sources', () => {
     const { project, sources, sourcesDlq } = setup();
     sources.add({ id: 's-live', url: 'https://www.youtube.com/@one', status: 'PENDING' });
