@@ -50,6 +50,7 @@ PURPOSES = (
     "heartbeat",
     "leader/sources",
     "compaction",
+    "idle check",
     "release",
     "read-back",
     "start/stop",
@@ -193,7 +194,7 @@ class Tap:
             # several columns at once: the leader's dedup refresh; one: reading a CAS back
             purpose = "leader/sources" if len(shapes) > 1 else "read-back"
         elif tabs == {TASKS.title}:
-            purpose = "claim"
+            purpose = _tasks_read_purpose(ranges[0]) if len(ranges) == 1 else "claim"
         elif tabs & {SOURCES.title, SOURCES_HISTORY.title, SOURCES_DLQ.title}:
             purpose = "leader/sources"
         else:
@@ -272,6 +273,23 @@ def _column_number(letters: str) -> int:
     for letter in letters:
         number = number * 26 + ord(letter) - 64
     return number
+
+
+#: Reads of Tasks from row 2 of these many rows are not claim windows (claim windows have
+#: max(50, 5 x CLAIM_BATCH) rows): the leader's compaction pass reads the top 500 rows
+#: (``QueueTab.compact``), an agent about to leave in burst mode the top 1,000
+#: (``Orchestrator.no_work_left``). These mirror the agent's read sizes.
+TOP_READS = {500: "compaction", 1000: "idle check"}
+
+
+def _tasks_read_purpose(a1: str) -> str:
+    """``claim``, unless the range is one of :data:`TOP_READS`."""
+    cells = a1.rsplit("!", 1)[1] if "!" in a1 else ""
+    match = _A1_ROWS.match(cells)
+    if match and match.group("last") and int(match.group("first")) == 2:
+        rows = int(match.group("last")) - 1
+        return TOP_READS.get(rows, "claim")
+    return "claim"
 
 
 def _cells_requested(a1: str) -> int:
