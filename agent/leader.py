@@ -51,6 +51,7 @@ RETRY_LATER_S = 300.0
 HEAL_EVERY_S = 300.0
 COMPACT_BUSY_S = 2.0  # after a pass that removed rows
 COMPACT_IDLE_S = 10.0
+ACTIVE_CYCLE_S = 0.5  # the next leader cycle, when the last one found work
 INDEXED_TABS = (TASKS, TASKS_HISTORY, TASKS_DLQ, TASKS_ARCHIVE)
 ROTATE_CHUNK_ROWS = 5_000
 ROTATE_IDS_PER_PATTERN = 400
@@ -76,29 +77,37 @@ class LeaderDuties:
 
     def loop(self) -> None:
         """Act while leading, until the agent stops."""
-        while not self.orc._stopping.wait(min(self.orc.config.poll_seconds, 2.0)):
+        wait_s = ACTIVE_CYCLE_S
+        while not self.orc._stopping.wait(wait_s):
+            wait_s = self.orc.config.poll_seconds
             term = self.orc.election.current_term()
             if not term:
                 continue
             try:
-                self.cycle(term)
+                if self.cycle(term):
+                    wait_s = ACTIVE_CYCLE_S
             except AgentError as exc:
                 log.warning("leader cycle failed: %s", exc)
             except Exception:  # the leader thread must outlive any one bad cycle
                 log.exception("leader cycle crashed; retrying next cycle")
 
-    def cycle(self, term: int) -> None:
-        """One round of leader work in ``term``."""
+    def cycle(self, term: int) -> bool:
+        """One round of leader work in ``term``; True when there was work (come back soon).
+
+        When idle it costs one read of Sources and, every 10 s, one read of the top of Tasks.
+        """
         if self.index_term != term:
             self.index = DedupIndex()
             self.index_loaded = False
             self.index_term = term
-        self.adopt_raw_sources()
         with self.orc.lease_lock:
             cycle = self.orc.sources.claim(1)
             won = cycle.won
             for claim in won:
                 self.orc.held_sources[claim.row_id] = claim
+        busy = bool(won or cycle.orphans)
+        if self._raw_sources_seen():
+            busy = self.adopt_raw_sources() > 0 or busy
         self._finish_sources(cycle.orphans)
         for claim in won:
             if self.orc.stopping or not self.orc.election.check_term(term):
@@ -106,11 +115,21 @@ class LeaderDuties:
                 continue
             self.expand(claim, term)
         if self.orc.election.check_term(term) and time.monotonic() >= self._next_compact:
-            busy = self.orc.tasks.compact() > 0
-            self._next_compact = time.monotonic() + (COMPACT_BUSY_S if busy else COMPACT_IDLE_S)
+            removed = self.orc.tasks.compact() > 0
+            delay = COMPACT_BUSY_S if removed else COMPACT_IDLE_S
+            self._next_compact = time.monotonic() + delay
         if time.monotonic() - self._last_heal > HEAL_EVERY_S:
             self.heal_history()
             self.rotate_history()
+        return busy
+
+    def _raw_sources_seen(self) -> bool:
+        sources = self.orc.sources
+        return any(
+            r.value(sources.cmap, "url").strip()
+            and r.value(sources.cmap, "status").strip() != Status.INVALID.value
+            for r in sources.raw_rows
+        )
 
     # ------------------------------------------------------------------ sources
     def adopt_raw_sources(self) -> int:

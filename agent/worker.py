@@ -96,6 +96,7 @@ class Orchestrator:
             SOURCES_DLQ,
             window_rows=1000,
             compacts=True,  # only the leader thread touches Sources
+            protect_raw_rows=True,  # URLs typed by hand wait there for an ID
             **common,
         )
         self.registry = WorkerRegistry(self.gateway, config.worker_name)
@@ -202,6 +203,7 @@ class Orchestrator:
             batch = WriteBatch()
             if not self.registry.plan(workers, batch, status):
                 self.registry.restore_row(status)
+            self._size_window(workers)
             self.tasks.renew_requests(list(self.held_tasks.values()), batch)
             self.sources.renew_requests(list(self.held_sources.values()), batch)
             if not self._stopping.is_set():
@@ -209,6 +211,12 @@ class Orchestrator:
             batch.flush(self.gateway)
             self._drop_lost()
         self.last_heartbeat_monotonic = time.monotonic()
+
+    def _size_window(self, workers: Sequence[Sequence[str]]) -> None:
+        """Read a window wide enough for every active agent to find its own batch in it."""
+        active = max(1, self.registry.active_count(workers))
+        base = max(50, 5 * self.config.claim_batch)
+        self.tasks.window_rows = min(2_000, max(base, 2 * self.config.claim_batch * active))
 
     def _drop_lost(self) -> None:
         for held in (self.held_tasks, self.held_sources):
@@ -309,7 +317,8 @@ class Orchestrator:
                         outcome = future.result()
                         if outcome is not None:
                             done.append(outcome)
-                    if len(done) >= self.config.claim_batch:
+                    if len(done) >= self.config.claim_batch and self._buffer:
+                        # No claim is due soon to carry them: record them on their own.
                         self._finish(done)
                         done = []
                     continue

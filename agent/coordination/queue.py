@@ -101,6 +101,7 @@ class QueueTab:
         observer: LeaseObserver | None = None,
         window_rows: int = 100,
         compacts: bool = False,
+        protect_raw_rows: bool = False,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.gateway = gateway
@@ -114,6 +115,11 @@ class QueueTab:
         #: itself. Only the leader does (Sources always; Tasks in its compaction pass), so no
         #: agent deletes rows between another's read and its positional display write.
         self.compacts = compacts
+        #: Rows with neither ID nor lease (typed by hand) in the last window read. While there
+        #: are any, a tab that protects them is not compacted: ``deleteDuplicates`` would take
+        #: two such rows for copies of each other.
+        self.raw_rows: list[QueueRow] = []
+        self.protect_raw_rows = protect_raw_rows
         self.tombstones_seen = 0
         self.wall_clock = wall_clock
         self.maps: dict[str, ColumnMap] = {}
@@ -182,6 +188,7 @@ class QueueTab:
 
     def _next_window(self) -> list[QueueRow]:
         rows, at_end = self.read_window(self.cursor, self.window_rows)
+        self.raw_rows = [r for r in rows if not r.row_id and not r.lease_text]
         if at_end:
             self.known_end = max(self.cursor + len(rows), 2)
             self.cursor = 2
@@ -514,7 +521,7 @@ class QueueTab:
                 self.observer.forget(row_id)
 
         batch.handlers[-1] = on_reply  # the last tombstone CAS tells the batch was applied
-        if self.compacts:
+        if self.compacts and not (self.protect_raw_rows and self.raw_rows):
             batch.add(delete_duplicates_request(info.sheet_id, [id_col, lease_col]))
 
     def compact(self, count: int = 500, *, project: bool = True) -> int:

@@ -90,6 +90,14 @@ class WorkerRegistry:
                 return True
         return False
 
+    def active_count(self, values: Sequence[Sequence[str]]) -> int:
+        """How many rows of a fresh Workers read are ACTIVE."""
+        if self.cmap is None:
+            return 0
+        return sum(
+            1 for row in values[1:] if self._cell(row, "status") == WorkerStatus.ACTIVE.value
+        )
+
     def restore_row(self, status: WorkerStatus = WorkerStatus.ACTIVE) -> None:
         """Append this worker's row again (someone deleted it)."""
         assert self.cmap is not None
