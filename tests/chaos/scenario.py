@@ -132,7 +132,7 @@ class ChaosSettings:
             emulator_kill_at=0.4,
             chaos_until=0.7,
             timeout_s=270.0,
-            settled_requeue=True,
+            settled_requeue=False,
         )
         settings.agent_env.update({"HEARTBEAT_SECONDS": "2", "LEASE_SECONDS": "20"})
         settings.agent_env.update({"LEADER_LEASE_SECONDS": "8", "CHAOS_BROKEN_EVERY": "40"})
