@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,14 +45,27 @@ BENCHMARKS: dict[str, Runner] = {
 
 
 def machine() -> dict[str, Any]:
-    """Where the figures were measured."""
+    """Where and on what code the figures were measured."""
     return {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": _cpu_model(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "agent_changes_not_committed": _git("status", "--short", "--", "agent"),
     }
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
+        )
+    except OSError:
+        return ""
+    return done.stdout.strip()
 
 
 def _cpu_model() -> str:
@@ -105,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: printing what was measured", file=sys.stderr)
         crashed = True
     meta["seconds"] = round(time.monotonic() - began, 1)
+    meta["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     done = list(sections.values())
     print(render_text(done))
     for section in done:
