@@ -183,7 +183,7 @@ def _footprint(ax: Axes, sections: dict[str, Section]) -> bool:
     section = sections.get("footprint")
     if not section or not section.data:
         return False
-    idle = section.data["idle_agent"]
+    idle = max(section.data["idle_agents"].values(), key=lambda f: f["rss_mb"])
     traced = section.data["index_tracemalloc"]["traced_bytes"] / 1024 / 1024
     rss = section.data["index_rss"]["extra_mb"]
     labels = ["idle agent\nRSS", "idle agent\nUSS", "100k index\n(traced)", "100k index\n(+RSS)"]

@@ -1,7 +1,8 @@
 """Benchmark 6: resident memory of an idle agent, and the extra memory of a dedup index.
 
-* An agent process (``orc run``, defaults) on a spreadsheet with nothing to do, measured with
-  psutil after it settled: RSS (what ``top`` shows) and USS (memory only it holds).
+* Two agent processes (``orc run``, defaults; the first leads) on a spreadsheet with nothing to
+  do, measured with psutil after they settled: RSS (what ``top`` shows) and USS (memory only
+  the process holds), and the calls each makes per idle minute (from the tap).
 * A :class:`~agent.sources.dedup.DedupIndex` of 100,000 YouTube keys: ``tracemalloc`` of the
   index alone (``tests.sources.bench.dedup_memory``), and the RSS a fresh process grows by when
   it reads 100,000 keys as a column read returns them and feeds them to an index (this counts
@@ -25,6 +26,7 @@ import psutil
 
 from tests.bench.common import BenchEmulator, fleet_of, production_timing, wait_until
 from tests.bench.report import Section
+from tests.bench.tap import UserTally
 from tests.coordination.harness import ROOT
 from tests.sources.bench import dedup_memory
 
@@ -33,42 +35,59 @@ GOAL_INDEX_MB = 30.0
 MB = 1024 * 1024
 
 
-def idle_agent(
+ROLES = ("leader", "follower")
+
+
+def idle_agents(
     emulator: BenchEmulator, tmp: Path, settle_s: float, window_s: float
-) -> dict[str, Any]:
-    """One idle agent: RSS and USS (max of a few samples), and its calls per idle minute."""
+) -> dict[str, dict[str, Any]]:
+    """Two idle agents (the first leads): RSS and USS of each, and its calls per idle minute."""
     gateway = emulator.new_sheet()
     emulator.start_counting()
     run_dir = tmp / "footprint"
     run_dir.mkdir(parents=True, exist_ok=True)
+    names = {role: f"fp-{role}" for role in ROLES}
     with fleet_of(emulator, gateway, run_dir, production_timing()) as fleet:
-        agent = fleet.start("fp-idle", burst=False)
-        wait_until(lambda: emulator.agent_requests("fp-idle").get("write", 0) >= 2, 60)
+        agents = {}
+        for role in ROLES:  # one after the other, so that the first one leads
+            agents[role] = fleet.start(names[role], burst=False)
+            wait_until(lambda r=role: emulator.agent_requests(names[r]).get("write", 0) >= 2, 60)
         time.sleep(settle_s)
-        before = emulator.tap.tally("fp-idle").copy()
+        before = {role: emulator.tap.tally(names[role]).copy() for role in ROLES}
         started = time.monotonic()
         time.sleep(window_s)
-        after = emulator.tap.tally("fp-idle")
+        after = {role: emulator.tap.tally(names[role]).copy() for role in ROLES}
         minutes = (time.monotonic() - started) / 60.0
-        process = psutil.Process(agent.popen.pid)
-        samples = []
-        for _ in range(5):
-            info = process.memory_full_info()
-            samples.append((info.rss, info.uss))
-            time.sleep(0.2)
-        threads = process.num_threads()
-        alive = agent.popen.poll() is None
-    reads = {k: round((after.reads[k] - before.reads[k]) / minutes, 1) for k in after.reads}
-    writes = {k: round((after.writes[k] - before.writes[k]) / minutes, 1) for k in after.writes}
+        out = {}
+        for role in ROLES:
+            out[role] = _memory(psutil.Process(agents[role].popen.pid))
+            out[role]["alive"] = agents[role].popen.poll() is None
+            out[role].update(_rates(before[role], after[role], minutes))
+    return out
+
+
+def _memory(process: psutil.Process) -> dict[str, Any]:
+    """Max RSS and USS over a few samples, and the thread count."""
+    samples = []
+    for _ in range(5):
+        info = process.memory_full_info()
+        samples.append((info.rss, info.uss))
+        time.sleep(0.2)
     return {
         "rss_mb": round(max(s[0] for s in samples) / MB, 1),
         "uss_mb": round(max(s[1] for s in samples) / MB, 1),
-        "threads": threads,
-        "alive": alive,
+        "threads": process.num_threads(),
+    }
+
+
+def _rates(before: UserTally, after: UserTally, minutes: float) -> dict[str, Any]:
+    """Calls per minute by purpose between two tallies."""
+    reads = {k: round((after.reads[k] - before.reads[k]) / minutes, 1) for k in after.reads}
+    writes = {k: round((after.writes[k] - before.writes[k]) / minutes, 1) for k in after.writes}
+    return {
         "idle_window_s": round(minutes * 60, 1),
         "idle_reads_per_min": {k: v for k, v in reads.items() if v},
         "idle_writes_per_min": {k: v for k, v in writes.items() if v},
-        "settings": production_timing(),
     }
 
 
@@ -114,24 +133,30 @@ def _measure_index_rss(keys: int) -> dict[str, Any]:
 def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
     """Benchmark 6 as table rows."""
     section = Section("footprint")
-    idle = idle_agent(
+    idle = idle_agents(
         emulator, tmp, settle_s=1.0 if quick else 2.0, window_s=3.0 if quick else 30.0
     )
     keys = 20_000 if quick else 100_000
     traced = dedup_memory(keys)
     rss = index_rss(keys)
-    section.data = {"idle_agent": idle, "index_tracemalloc": traced, "index_rss": rss}
-    idle_reads = sum(idle["idle_reads_per_min"].values())
-    idle_writes = sum(idle["idle_writes_per_min"].values())
-    section.add(
-        "idle agent (orc run, defaults, empty queue; it leads)",
-        f"RSS {idle['rss_mb']:.1f} MB, USS {idle['uss_mb']:.1f} MB, {idle['threads']} threads; "
-        f"idle cost {idle_reads:.0f} reads + {idle_writes:.0f} writes per minute "
-        f"(reads {idle['idle_reads_per_min']}, writes {idle['idle_writes_per_min']}; measured "
-        f"over {idle['idle_window_s']:.0f} s)",
-        f"< {GOAL_IDLE_MB:g} MB",
-        idle["alive"] and idle["rss_mb"] < GOAL_IDLE_MB,
-    )
+    section.data = {
+        "idle_agents": idle,
+        "settings": production_timing(),
+        "index_tracemalloc": traced,
+        "index_rss": rss,
+    }
+    for role, figures in idle.items():
+        reads = sum(figures["idle_reads_per_min"].values())
+        writes = sum(figures["idle_writes_per_min"].values())
+        section.add(
+            f"idle agent, {role} (orc run, defaults, empty queue)",
+            f"RSS {figures['rss_mb']:.1f} MB, USS {figures['uss_mb']:.1f} MB, "
+            f"{figures['threads']} threads; idle cost {reads:.0f} reads + {writes:.0f} writes "
+            f"per minute (reads {figures['idle_reads_per_min']}, writes "
+            f"{figures['idle_writes_per_min']}; over {figures['idle_window_s']:.0f} s)",
+            f"< {GOAL_IDLE_MB:g} MB",
+            figures["alive"] and figures["rss_mb"] < GOAL_IDLE_MB,
+        )
     index_mb = traced["traced_bytes"] / MB
     section.add(
         f"dedup index, {keys:,} keys",
