@@ -72,7 +72,7 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
     """The backlog runs as table rows."""
     section = Section("backlog")
     backlogs = (1_000, 5_000) if quick else (1_000, 100_000)
-    window_s = 2.0 if quick else 10.0
+    window_s = 1.5 if quick else 10.0
     runs = [backlog_run(emulator, tmp, n, window_s) for n in backlogs]
     section.data = {"claim_batch": BATCH, "runs": runs}
     for r in runs:

@@ -129,7 +129,7 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool, earlier: dict[str, Sect
     """The naive runs, with our figures from the same run as ratios to them."""
     section = Section("naive")
     if quick:
-        plans = [dict(workers=2, window_s=4.0)]
+        plans = [dict(workers=2, window_s=3.0)]
     else:
         plans = [
             dict(workers=1, window_s=60.0),

@@ -69,10 +69,10 @@ def idle_agents(
 def _memory(process: psutil.Process) -> dict[str, Any]:
     """Max RSS and USS over a few samples, and the thread count."""
     samples = []
-    for _ in range(5):
+    for _ in range(3):
         info = process.memory_full_info()
         samples.append((info.rss, info.uss))
-        time.sleep(0.2)
+        time.sleep(0.1)
     return {
         "rss_mb": round(max(s[0] for s in samples) / MB, 1),
         "uss_mb": round(max(s[1] for s in samples) / MB, 1),
@@ -134,7 +134,7 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
     """Benchmark 6 as table rows."""
     section = Section("footprint")
     idle = idle_agents(
-        emulator, tmp, settle_s=1.0 if quick else 2.0, window_s=3.0 if quick else 30.0
+        emulator, tmp, settle_s=0.5 if quick else 2.0, window_s=2.0 if quick else 30.0
     )
     keys = 20_000 if quick else 100_000
     traced = dedup_memory(keys)

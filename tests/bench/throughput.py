@@ -149,7 +149,7 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
     """Benchmark 2's runs as table rows."""
     section = Section("throughput")
     if quick:
-        plans = [dict(agents=2, batch=50, tasks=100, window_s=None)]
+        plans = [dict(agents=2, batch=10, tasks=400, window_s=5.0)]
     else:
         plans = [
             dict(agents=10, batch=10, tasks=4_000, window_s=120.0),
