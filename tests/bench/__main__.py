@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,8 +79,14 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends the run like Ctrl-C: every process and server is stopped on the way out."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks; print the table; write JSON and PNG."""
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
     parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
     parser.add_argument("--quick", action="store_true", help="small smoke version of each")
