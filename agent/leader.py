@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 TASK_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/yt-gsheet-orchestrator/task")
 RETRY_LATER_S = 300.0
+RETRY_SOON_S = 5.0  # a source whose expansion failed on the Sheets side
 HEAL_EVERY_S = 300.0
 COMPACT_BUSY_S = 2.0  # after a pass that removed rows
 COMPACT_IDLE_S = 10.0
@@ -168,7 +169,23 @@ class LeaderDuties:
         return len(raw)
 
     def expand(self, claim: Claim, term: int) -> None:
-        """Expand one claimed source into tasks, then move it to History (or DLQ)."""
+        """Expand one claimed source into tasks, then move it to History (or DLQ).
+
+        If a step fails (the Sheets API down past the retries, say), the source is given back
+        for a later try, or, when even that fails, dropped so its lease expires and any agent,
+        this one included, takes it over: a claim is never kept without being worked on.
+        """
+        try:
+            self._expand(claim, term)
+        except Exception:
+            if claim.row_id in self.orc.held_sources:
+                try:
+                    self._release([claim], not_before_s=time.time() + RETRY_SOON_S)
+                except Exception as exc:  # the lease expiring recovers it
+                    log.warning("source %s: could not give it back: %s", claim.row_id, exc)
+            raise
+
+    def _expand(self, claim: Claim, term: int) -> None:
         url = claim.record.get("url", "").strip()
         try:
             ref = classify_url(url, self.orc.config.source_url_policy)
@@ -234,11 +251,12 @@ class LeaderDuties:
         self.refresh_index()
         now = utc_iso()
         rows = []
+        keys: set[str] = set()
         cmap = self.orc.tasks.cmap
         for entry in expansion.entries:
-            if entry.video_key in self.index:
+            if entry.video_key in self.index or entry.video_key in keys:
                 continue
-            self.index.add(entry.video_key)
+            keys.add(entry.video_key)
             task_id = task_id_for(entry.video_key)
             values = {
                 "id": task_id,
@@ -256,7 +274,15 @@ class LeaderDuties:
         if not self.orc.election.check_term(term):
             return None
         if rows:
-            self.orc.gateway.append(TASKS.title, rows)
+            try:
+                self.orc.gateway.append(TASKS.title, rows)
+            except Exception:
+                # Some chunks (or an ambiguous one) may have landed: read Tasks whole next time
+                # rather than trusting the index, so a retry neither skips nor repeats a video.
+                self.index.reset_tab(TASKS.title)
+                self.index_loaded = False
+                raise
+        self.index.update(keys)
         return len(rows)
 
     def refresh_index(self) -> None:
@@ -308,9 +334,11 @@ class LeaderDuties:
         if not outcomes:
             return
         with self.orc.lease_lock:
-            self.orc.sources.finish(outcomes)
-            for outcome in outcomes:
-                self.orc.held_sources.pop(outcome.claim.row_id, None)
+            try:
+                self.orc.sources.finish(outcomes)
+            finally:  # finished, or dropped to be taken over once its lease expires
+                for outcome in outcomes:
+                    self.orc.held_sources.pop(outcome.claim.row_id, None)
         # deleteDuplicates treats two blank rows as duplicates: never compact Sources while a
         # row typed by hand (no ID, no lease) is there; adopt it first, compact next cycle.
         if self.adopt_raw_sources() == 0:
@@ -319,9 +347,11 @@ class LeaderDuties:
 
     def _release(self, claims: list[Claim], *, not_before_s: float = 0.0) -> None:
         with self.orc.lease_lock:
-            self.orc.sources.release(claims, not_before_s=not_before_s, refund=True)
-            for claim in claims:
-                self.orc.held_sources.pop(claim.row_id, None)
+            try:
+                self.orc.sources.release(claims, not_before_s=not_before_s, refund=True)
+            finally:  # given back, or dropped to be taken over once its lease expires
+                for claim in claims:
+                    self.orc.held_sources.pop(claim.row_id, None)
 
     # ------------------------------------------------------------------ history
     def rotate_history(self) -> int:

@@ -27,7 +27,7 @@ from agent.coordination.lease import LeaseState
 from agent.coordination.queue import Claim, Outcome, QueueTab
 from agent.coordination.rows import QueueRow
 from agent.coordination.workers import WorkerRegistry
-from agent.errors import AgentError, ConfigError
+from agent.errors import AgentError, ConfigError, SheetsError
 from agent.logs import redact
 from agent.schema import (
     SOURCES,
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 Callback = Callable[[str], object]
 MAX_RETRY_DELAY_S = 300.0
+MAX_OUTAGE_PAUSE_S = 60.0
 
 
 def load_handler(spec: str) -> Callback:
@@ -57,6 +58,33 @@ def load_handler(spec: str) -> Callback:
     if not callable(handler):
         raise ConfigError("TASK_HANDLER", f"{spec!r} is not callable")
     return handler  # type: ignore[no-any-return]
+
+
+class _Outage:
+    """Pauses while the Sheets API keeps failing: 2 s, doubling up to a minute; logged."""
+
+    def __init__(self) -> None:
+        self.pause_s = 0.0
+        self.since = 0.0
+
+    def pause(self, exc: Exception) -> float:
+        """The pause after one more failed cycle (and a warning saying so)."""
+        if not self.pause_s:
+            self.since = time.monotonic()
+        self.pause_s = min(MAX_OUTAGE_PAUSE_S, max(2.0, self.pause_s * 2))
+        log.warning(
+            "Sheets API unavailable for %.0f s (%s); trying again in %.0f s",
+            time.monotonic() - self.since,
+            exc,
+            self.pause_s,
+        )
+        return self.pause_s
+
+    def over(self) -> None:
+        """A cycle went through: say so once, and reset."""
+        if self.pause_s:
+            log.info("Sheets API reachable again after %.0f s", time.monotonic() - self.since)
+            self.pause_s = 0.0
 
 
 def retry_delay_s(attempts: int) -> float:
@@ -104,6 +132,8 @@ class Orchestrator:
         self.lease_lock = threading.RLock()
         self.held_tasks: dict[str, Claim] = {}
         self.held_sources: dict[str, Claim] = {}
+        self.tasks.holds = lambda row_id: row_id in self.held_tasks
+        self.sources.holds = lambda row_id: row_id in self.held_sources
         self._buffer: deque[Claim] = deque()
         self._stopping = threading.Event()
         self._closed = False
@@ -268,10 +298,12 @@ class Orchestrator:
             if claim.lease.attempts >= self.config.max_attempts:
                 return Outcome(claim, LeaseState.FAILED, error)
             with self.lease_lock:
-                self.tasks.release(
-                    [claim], not_before_s=time.time() + retry_delay_s(claim.lease.attempts)
-                )
-                self.held_tasks.pop(claim.row_id, None)
+                try:
+                    self.tasks.release(
+                        [claim], not_before_s=time.time() + retry_delay_s(claim.lease.attempts)
+                    )
+                finally:  # given back, or dropped to be taken over once its lease expires
+                    self.held_tasks.pop(claim.row_id, None)
             return None
         return Outcome(claim, LeaseState.DONE)
 
@@ -300,33 +332,44 @@ class Orchestrator:
         pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="task")
         running: dict[Future[Outcome | None], Claim] = {}
         done: list[Outcome] = []
+        outage = _Outage()
         try:
             while True:
-                if not self.stopping and len(running) < self.config.concurrency:
-                    claim = self._next_claim(done)
-                    if claim is not None:
-                        running[pool.submit(self.execute, claim, callback)] = claim
+                try:
+                    if not self.stopping and len(running) < self.config.concurrency:
+                        claim = self._next_claim(done)
+                        if claim is not None:
+                            running[pool.submit(self.execute, claim, callback)] = claim
+                            outage.over()
+                            continue
+                    if running:
+                        timeout = max(0.05, self._claim_not_before - time.monotonic())
+                        finished, _ = wait(
+                            list(running), timeout=min(timeout, 1.0), return_when=FIRST_COMPLETED
+                        )
+                        for future in finished:
+                            running.pop(future)
+                            outcome = future.result()
+                            if outcome is not None:
+                                done.append(outcome)
+                        if len(done) >= self.config.claim_batch and self._buffer:
+                            # No claim is due soon to carry them: record them on their own.
+                            self._finish(done)
+                            done = []
                         continue
-                if running:
-                    timeout = max(0.05, self._claim_not_before - time.monotonic())
-                    finished, _ = wait(
-                        list(running), timeout=min(timeout, 1.0), return_when=FIRST_COMPLETED
-                    )
-                    for future in finished:
-                        running.pop(future)
-                        outcome = future.result()
-                        if outcome is not None:
-                            done.append(outcome)
-                    if len(done) >= self.config.claim_batch and self._buffer:
-                        # No claim is due soon to carry them: record them on their own.
-                        self._finish(done)
-                        done = []
-                    continue
-                self._finish(done)
-                done = []
-                if self.stopping or (burst and self.no_work_left()):
-                    return
-                self._stopping.wait(max(0.05, self._claim_not_before - time.monotonic()))
+                    self._finish(done)
+                    done = []
+                    outage.over()
+                    if self.stopping or (burst and self.no_work_left()):
+                        return
+                    self._stopping.wait(max(0.05, self._claim_not_before - time.monotonic()))
+                except SheetsError as exc:
+                    # Retries are spent (the API is down, or quota stays exhausted): keep every
+                    # claim and unrecorded outcome, pause, and try again. When stopping, give
+                    # up instead: the leases expire and other agents take the work over.
+                    if not exc.retryable or self.stopping:
+                        raise
+                    self._stopping.wait(outage.pause(exc))
         finally:
             pool.shutdown(wait=True)
             self._finish(done)

@@ -122,11 +122,17 @@ class QueueTab:
         self.protect_raw_rows = protect_raw_rows
         self.tombstones_seen = 0
         self.wall_clock = wall_clock
+        #: Whether this agent still holds (works on and renews) the row with this ID. A row
+        #: leased to this agent's own session that it no longer holds (a step that failed
+        #: half-way dropped it) is taken over like anyone else's once the lease has expired;
+        #: the default keeps every own row.
+        self.holds: Callable[[str], bool] = lambda row_id: True
         self.maps: dict[str, ColumnMap] = {}
         self.cursor = 2
         self.known_end = 2  # the first row past the data, as last seen
         self.problems: dict[str, Problem] = {}
         self._tombstones: list[tuple[str, str]] = []  # (row id, lease text)
+        self._unverified: set[tuple[str, str]] = set()  # sent in a batch of unknown fate
         self._expected: dict[str, str] = {}  # lease values written by an ambiguous call
         self._lock = threading.Lock()
 
@@ -175,7 +181,8 @@ class QueueTab:
         )
 
     def _report(self, row: QueueRow) -> None:
-        key = f"{row.row_id or '-'}@{row.row_number}"
+        # Keyed by content, not row number: a row that inserts or sorts move is reported once.
+        key = row.row_id or "\x1f".join(row.cells)
         if key not in self.problems:
             log.warning(
                 "%s row %d (ID %r): %s; left alone",
@@ -318,7 +325,7 @@ class QueueTab:
             if lease.state is LeaseState.PENDING:
                 if lease.not_before_s <= now:
                     fresh.append((row, self._claimed(lease), ""))
-            elif age >= self.lease_s and lease.owner != self.owner:
+            elif age >= self.lease_s and (lease.owner != self.owner or not self.holds(row.row_id)):
                 plan = self._takeover(row, lease)
                 (expired if plan[1].state is LeaseState.CLAIMED else moves).append(plan)
         random.shuffle(fresh)
@@ -498,9 +505,13 @@ class QueueTab:
     def _add_tombstones(self, batch: WriteBatch) -> None:
         """Add the pending tombstones (and, for a compacting tab, ``deleteDuplicates``).
 
-        They stay pending until a reply confirms the batch was applied: repeating them is
-        harmless (a CAS from a value already replaced changes nothing).
+        They stay pending until a reply confirms the batch was applied. After a batch of
+        unknown fate they are not simply sent again: the ID half of a tombstone matches *any*
+        row with that ID, and once the first try did land, a requeue may have queued the same
+        ID again as a new row. So the lease cells are read back first, and only tombstones
+        whose row still holds the finished lease are repeated.
         """
+        self._verify_tombstones()
         with self._lock:
             stones = list(self._tombstones)
         if not stones:
@@ -513,16 +524,47 @@ class QueueTab:
 
         def on_reply(reply: dict[str, Any] | None) -> None:
             if reply is None:
+                with self._lock:
+                    self._unverified.update(stones)
                 return
-            with self._lock:
-                done = set(stones)
-                self._tombstones = [t for t in self._tombstones if t not in done]
-            for row_id, _ in stones:
-                self.observer.forget(row_id)
+            self._drop_tombstones(set(stones))
 
         batch.handlers[-1] = on_reply  # the last tombstone CAS tells the batch was applied
         if self.compacts and not (self.protect_raw_rows and self.raw_rows):
             batch.add(delete_duplicates_request(info.sheet_id, [id_col, lease_col]))
+
+    def _drop_tombstones(self, stones: set[tuple[str, str]]) -> None:
+        with self._lock:
+            self._tombstones = [t for t in self._tombstones if t not in stones]
+            self._unverified -= stones
+        for row_id, _ in stones:
+            self.observer.forget(row_id)
+
+    def _verify_tombstones(self) -> None:
+        """Settle tombstones sent in an ambiguous batch: drop those that landed (one read)."""
+        with self._lock:
+            unverified = set(self._unverified)
+        if not unverified:
+            return
+        still_finished = self.rows_holding(unverified)
+        self._drop_tombstones(unverified - still_finished)
+        with self._lock:
+            self._unverified -= still_finished  # not applied: send them again, as new
+
+    def rows_holding(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (row ID, lease text) pairs some row of the tab holds right now (one read)."""
+        id_col, lease_col = self.cmap.col("id"), self.cmap.col("lease")
+        ids, leases = self.gateway.read(
+            [
+                column_range(self.spec.title, id_col, 2),
+                column_range(self.spec.title, lease_col, 2),
+            ]
+        )
+        present = {
+            (id_row[0] if id_row else "", leases[i][0] if i < len(leases) and leases[i] else "")
+            for i, id_row in enumerate(ids)
+        }
+        return pairs & present
 
     def compact(self, count: int = 500, *, project: bool = True) -> int:
         """Leader's pass: fix display cells of the top rows and remove tombstones (one write).

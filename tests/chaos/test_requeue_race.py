@@ -12,9 +12,14 @@ The same steps, run here one after the other with the real code, reproduce it ex
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from agent.coordination.enqueue import requeue
 from agent.coordination.lease import LeaseState
 from agent.coordination.queue import Outcome, QueueTab
+from agent.errors import AmbiguousWriteError
 from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 from tests.coordination.harness import read_tab, seed_tasks
@@ -42,3 +47,46 @@ def test_requeue_between_dlq_append_and_tombstone_loses_nothing(sheet: SheetsGat
     assert again.requeued == [task_id]
     _, queued = read_tab(sheet, TASKS)
     assert [r["id"] for r in queued] == [task_id]
+
+
+def test_a_tombstone_of_unknown_fate_is_not_repeated_onto_a_requeued_row(
+    sheet: SheetsGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the reduced chaos run: the tombstone batch lands but its answer is lost.
+
+    The agent used to send the tombstone again with its next write. Its ID half is a
+    findReplace of the task's ID, and in between a person had requeued the task (allowed: the
+    row was gone from Tasks), so it hit the new row: ID cell turned into the header text, lease
+    still PENDING, a row no agent would ever claim again.
+    """
+    (task_id,) = seed_tasks(sheet, 1)
+    mover_sheet = SheetsGateway(sheet.client, sheet.spreadsheet_id)
+    mover = QueueTab(
+        mover_sheet, TASKS, TASKS_HISTORY, TASKS_DLQ, owner="agent#1", lease_s=60, max_attempts=1
+    )
+    mover.load()
+    (claim,) = mover.claim(1).won
+    mover.finish([Outcome(claim, LeaseState.FAILED, "boom")])
+
+    real_batch_update = SheetsGateway.batch_update
+
+    def landed_but_unanswered(requests: list[dict[str, Any]]) -> Any:
+        real_batch_update(mover_sheet, requests)
+        raise AmbiguousWriteError("POST :batchUpdate: ConnectionError")
+
+    monkeypatch.setattr(mover_sheet, "batch_update", landed_but_unanswered)
+    mover.flush_tombstones()  # applied; the agent cannot know
+    monkeypatch.undo()
+
+    assert requeue(sheet, TASKS_DLQ, [task_id]).requeued == [task_id]
+    mover.flush_tombstones()  # the agent's next write
+    mover.remove_tombstones()
+
+    _, queued = read_tab(sheet, TASKS)
+    assert [(r["id"], r["status"]) for r in queued] == [(task_id, "PENDING")]
+    assert not mover.has_tombstones
+    taker = QueueTab(
+        sheet, TASKS, TASKS_HISTORY, TASKS_DLQ, owner="agent#2", lease_s=60, max_attempts=3
+    )
+    taker.load()
+    assert [c.row_id for c in taker.claim(1).won] == [task_id], "the requeued task runs again"

@@ -1,0 +1,177 @@
+"""The Sheets API failing past the client's retries: nothing is stranded, nothing is lost.
+
+Found by the chaos suite: when the emulator was killed while the leader appended a source's
+tasks, the source stayed CLAIMED by a leader that renewed it forever and never came back to it,
+and the videos of an append that never landed were already in the dedup index, so a retry would
+have skipped them. These tests fail that step on purpose, with the real stack around it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.config import Config
+from agent.coordination.enqueue import add_sources
+from agent.emulator import EmulatorServer
+from agent.errors import AmbiguousWriteError, SheetsError
+from agent.schema import SOURCES, SOURCES_HISTORY, TASKS, TASKS_HISTORY
+from agent.sheets.client import make_client
+from agent.sheets.gateway import SheetsGateway
+from agent.sheets.retry import RetryPolicy
+from agent.worker import Orchestrator
+from tests.coordination.harness import make_sheet, read_tab, seed_tasks
+from tests.sources.helpers import LocalSite, Route
+
+IDS = ["aaaaaaaaaa1", "bbbbbbbbbb2", "cccccccccc3", "dddddddddd4"]
+FAST = {
+    "heartbeat_seconds": 1,
+    "lease_seconds": 5,
+    "leader_lease_seconds": 5,
+    "poll_seconds": 0.2,
+    "read_quota_per_minute": 100_000,
+    "write_quota_per_minute": 100_000,
+    "source_url_policy": "any",
+}
+
+
+def _embeds(ids: list[str]) -> str:
+    frames = "".join(f'<iframe src="https://www.youtube.com/embed/{i}"></iframe>' for i in ids)
+    return f"<html><head><title>Embeds</title></head><body>{frames}</body></html>"
+
+
+@pytest.fixture
+def site() -> Iterator[LocalSite]:
+    server = LocalSite()
+    server.routes["/embeds.html"] = Route(_embeds(IDS))
+    server.start()
+    yield server
+    server.stop()
+
+
+def _run_in_thread(orchestrator: Orchestrator, **kwargs: Any) -> tuple[threading.Thread, list]:
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            orchestrator.run(lambda url: time.sleep(0.01), **kwargs)
+        except BaseException as exc:  # the test reports it
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="agent-run", daemon=True)
+    thread.start()
+    return thread, errors
+
+
+def _wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.parametrize("landed", [False, True], ids=["append-lost", "append-landed"])
+def test_a_failed_task_append_neither_strands_the_source_nor_loses_videos(
+    emulator: EmulatorServer,
+    sheet: SheetsGateway,
+    site: LocalSite,
+    monkeypatch: pytest.MonkeyPatch,
+    landed: bool,
+) -> None:
+    """The leader's first append of a source's tasks fails (applied or not), past retries."""
+    real_append = SheetsGateway.append
+    failures: list[str] = []
+
+    def failing_append(self: SheetsGateway, title: str, rows: list[list[Any]]) -> Any:
+        if title == TASKS.title and not failures:
+            failures.append(title)
+            if landed:  # applied, but the answer was lost
+                real_append(self, title, rows)
+                raise AmbiguousWriteError("POST values:append: ConnectionError")
+            raise SheetsError("POST values:append: ConnectionError", retryable=True)
+        return real_append(self, title, rows)
+
+    monkeypatch.setattr(SheetsGateway, "append", failing_append)
+    add_sources(sheet, [site.url("/embeds.html")])
+    config = Config.load(
+        worker_name="leader",
+        spreadsheet_id=sheet.spreadsheet_id,
+        sheets_emulator_host=emulator.host_port,
+        **FAST,
+    )
+    with Orchestrator(config) as orchestrator:
+        thread, errors = _run_in_thread(orchestrator)
+
+        def settled() -> bool:
+            _, history = read_tab(sheet, SOURCES_HISTORY)
+            _, tasks_done = read_tab(sheet, TASKS_HISTORY)
+            return len(history) == 1 and len(tasks_done) >= len(IDS)
+
+        try:
+            _wait(settled, 60, "the source to be expanded again and its tasks done")
+        finally:
+            orchestrator.request_stop()
+            thread.join(timeout=30)
+    assert failures, "the fault was injected"
+    assert not errors, errors
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert sorted(r["video_key"] for r in history) == sorted(IDS), "every video once"
+    _, sources = read_tab(sheet, SOURCES)
+    assert not [r for r in sources if r.get("id")], "no source left behind in Sources"
+
+
+def test_an_agent_rides_out_an_outage_longer_than_its_retries(tmp_path: Path) -> None:
+    """The emulator goes away for longer than the client retries; the agent waits for it."""
+    data = tmp_path / "sheets.sqlite"
+    first = EmulatorServer(port=0, data_path=data).start()
+    port = first.port
+    policy = RetryPolicy(max_tries=2, base_s=0.05, cap_s=0.1)  # spent in well under a second
+    client = make_client(
+        user="agent", emulator_host=first.host_port, timeout_s=2.0, policy=policy, **UNPACED
+    )
+    sheet = make_sheet(client)
+    ids = seed_tasks(sheet, 40)
+    config = Config.load(
+        worker_name="survivor",
+        spreadsheet_id=sheet.spreadsheet_id,
+        sheets_emulator_host=first.host_port,
+        claim_batch=2,
+        **FAST,
+    )
+    second: EmulatorServer | None = None
+    orchestrator = Orchestrator(config, client=client)
+    try:
+        thread, errors = _run_in_thread(orchestrator)
+        _wait(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= 4, 30, "some tasks done")
+        first.stop()
+        time.sleep(3.0)  # many times the retry budget
+        assert thread.is_alive() and not errors, errors
+        second = EmulatorServer(port=port, data_path=data).start()
+        _wait(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= len(ids), 60, "the drain")
+    finally:
+        orchestrator.request_stop()
+        thread.join(timeout=30)
+        orchestrator.close()
+        for server in (first, second):
+            if server is not None:
+                server.stop()
+    assert not errors, errors
+    _, history = read_tab_after(data, sheet.spreadsheet_id, TASKS_HISTORY)
+    assert sorted(r["id"] for r in history) == sorted(ids), "each task once in History"
+
+
+UNPACED: dict[str, Any] = {"read_per_minute": 1_000_000, "write_per_minute": 1_000_000}
+
+
+def read_tab_after(data: Path, spreadsheet_id: str, spec: Any) -> tuple[Any, Any]:
+    """Read a tab from the persisted data with a fresh emulator (the test's ones are stopped)."""
+    with EmulatorServer(port=0, data_path=data) as server:
+        client = make_client(user="audit", emulator_host=server.host_port, **UNPACED)
+        return read_tab(SheetsGateway(client, spreadsheet_id), spec)
