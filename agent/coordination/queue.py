@@ -62,7 +62,9 @@ class Outcome:
     state: LeaseState
     error: str = ""
     extra: dict[str, str] = field(default_factory=dict)
-    recovered: bool = False  # a DONE/FAILED row whose finisher died before moving it
+    #: The row was already DONE/FAILED when this cycle began: its finisher (another agent that
+    #: died, or this one in a cycle that failed half-way) may have appended it already.
+    recovered: bool = False
 
 
 @dataclass
@@ -133,6 +135,7 @@ class QueueTab:
         self.problems: dict[str, Problem] = {}
         self._tombstones: list[tuple[str, str]] = []  # (row id, lease text)
         self._unverified: set[tuple[str, str]] = set()  # sent in a batch of unknown fate
+        self._half_moved: set[str] = set()  # row IDs whose History/DLQ append may have landed
         self._expected: dict[str, str] = {}  # lease values written by an ambiguous call
         self._lock = threading.Lock()
 
@@ -238,7 +241,15 @@ class QueueTab:
         if cycle.lost:
             self._spread_out()
         if cycle.moved:
-            self._move(cycle.moved, now)
+            try:
+                self._move(cycle.moved, now)
+            except Exception:
+                with self._lock:  # part may have landed: a retry checks History/DLQ first
+                    self._half_moved.update(o.claim.row_id for o in cycle.moved)
+                raise
+            if self._half_moved:
+                with self._lock:
+                    self._half_moved.difference_update(o.claim.row_id for o in cycle.moved)
         return cycle
 
     def _add_claim(
@@ -275,7 +286,7 @@ class QueueTab:
     ) -> None:
         lease = outcome.claim.lease
         if lease.state is outcome.state:
-            cycle.moved.append(outcome)  # already terminal (an orphan taken over)
+            cycle.moved.append(outcome)  # already terminal (an orphan, or a retry)
             return
         new = lease.finished(outcome.state, now)
 
@@ -441,7 +452,13 @@ class QueueTab:
 
     def _not_yet_appended(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
         """Drop recovered rows whose History/DLQ row the dead finisher already appended."""
-        recovered = [o for o in outcomes if o.recovered]
+        with self._lock:
+            unsure = self._half_moved & {o.claim.row_id for o in outcomes}
+
+        def checked(outcome: Outcome) -> bool:
+            return outcome.recovered or outcome.claim.row_id in unsure
+
+        recovered = [o for o in outcomes if checked(o)]
         if not recovered:
             return list(outcomes)
         present: set[str] = set()
@@ -449,7 +466,7 @@ class QueueTab:
             ids = [o.claim.row_id for o in recovered if o.state is state]
             if ids:
                 present |= self.ids_in(target, ids)
-        return [o for o in outcomes if not (o.recovered and o.claim.row_id in present)]
+        return [o for o in outcomes if not (checked(o) and o.claim.row_id in present)]
 
     def _history_row(self, outcome: Outcome, now: float) -> list[str | None]:
         target = self.history if outcome.state is LeaseState.DONE else self.dlq

@@ -18,9 +18,11 @@ import pytest
 
 from agent.config import Config
 from agent.coordination.enqueue import add_sources
+from agent.coordination.lease import LeaseState
+from agent.coordination.queue import Outcome, QueueTab
 from agent.emulator import EmulatorServer
 from agent.errors import AmbiguousWriteError, SheetsError
-from agent.schema import SOURCES, SOURCES_HISTORY, TASKS, TASKS_HISTORY
+from agent.schema import SOURCES, SOURCES_HISTORY, TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.retry import RetryPolicy
@@ -175,3 +177,37 @@ def read_tab_after(data: Path, spreadsheet_id: str, spec: Any) -> tuple[Any, Any
     with EmulatorServer(port=0, data_path=data) as server:
         client = make_client(user="audit", emulator_host=server.host_port, **UNPACED)
         return read_tab(SheetsGateway(client, spreadsheet_id), spec)
+
+
+def test_a_move_that_failed_half_way_is_not_appended_twice(
+    sheet: SheetsGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History's append lands, the DLQ's fails past retries; the agent retries the whole move."""
+    seed_tasks(sheet, 2)
+    queue = QueueTab(
+        sheet, TASKS, TASKS_HISTORY, TASKS_DLQ, owner="agent#1", lease_s=60, max_attempts=1
+    )
+    queue.load()
+    first, second = queue.claim(2).won
+    outcomes = [Outcome(first, LeaseState.DONE), Outcome(second, LeaseState.FAILED, "boom")]
+    real_append = SheetsGateway.append
+
+    def dlq_down(self: SheetsGateway, title: str, rows: list[list[Any]]) -> Any:
+        if title == TASKS_DLQ.title:
+            raise SheetsError("POST values:append: ConnectionError", retryable=True)
+        return real_append(self, title, rows)
+
+    monkeypatch.setattr(SheetsGateway, "append", dlq_down)
+    with pytest.raises(SheetsError):
+        queue.claim(0, outcomes)
+    monkeypatch.undo()
+    assert len(queue.claim(0, outcomes).moved) == 2  # the worker's retry, same outcomes
+    queue.flush_tombstones()
+    queue.remove_tombstones()
+
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    _, dead = read_tab(sheet, TASKS_DLQ)
+    _, queued = read_tab(sheet, TASKS)
+    assert [r["id"] for r in history] == [first.row_id], "History once"
+    assert [r["id"] for r in dead] == [second.row_id]
+    assert not [r for r in queued if r.get("id")]
