@@ -55,7 +55,6 @@ from agent.sheets.gateway import SheetsGateway
 from tests.chaos.catalog import ChaosCatalog
 from tests.chaos.person import JUNK_ID, NOTES
 from tests.coordination.harness import (
-    FAST_SETTINGS,
     ROOT,
     AgentProcess,
     Fleet,
@@ -239,30 +238,17 @@ def _clean_env() -> dict[str, str]:
 class ChaosFleet(Fleet):
     """The test harness's fleet, running the chaos handler with JSON logs, never in burst."""
 
-    def start(self, name: str, *, burst: bool = False, **env: str) -> AgentProcess:
+    def start(
+        self,
+        name: str,
+        *,
+        burst: bool = False,
+        handler: str = "tests.chaos.handler:run",
+        options: tuple[str, ...] = ("--log-format", "json"),
+        **env: str,
+    ) -> AgentProcess:
         """Start ``orc run --handler tests.chaos.handler:run --log-format json`` as ``name``."""
-        environ = _clean_env()
-        environ.update(FAST_SETTINGS)
-        environ.update(self.settings)
-        environ.update(env)
-        environ.update(
-            {
-                "WORKER_NAME": name,
-                "SPREADSHEET_ID": self.spreadsheet_id,
-                "SHEETS_EMULATOR_HOST": self.host,
-                "TASK_LOG": str(self.task_log),
-            }
-        )
-        args = [sys.executable, "-m", "agent", "run", "--handler", "tests.chaos.handler:run"]
-        args += ["--log-format", "json"] + (["--burst"] if burst else [])
-        log_path = self.tmp / f"{name}.log"
-        with log_path.open("ab") as handle:
-            popen = subprocess.Popen(
-                args, cwd=ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT
-            )
-        process = AgentProcess(name, popen, log_path)
-        self.agents.append(process)
-        return process
+        return super().start(name, burst=burst, handler=handler, options=options, **env)
 
 
 # ---------------------------------------------------------------------------------- the run

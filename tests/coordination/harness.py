@@ -101,8 +101,10 @@ class Fleet:
         *,
         burst: bool = True,
         handler: str = "tests.coordination.handlers:logged",
+        options: tuple[str, ...] = (),
         **env: str,
     ) -> AgentProcess:
+        """Start ``orc run --handler HANDLER [--burst] OPTIONS...`` as worker ``name``."""
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("SHEETS_", "WORKER_"))}
         environ.update(FAST_SETTINGS)
         environ.update(self.settings)
@@ -127,10 +129,11 @@ class Fleet:
         ]
         if burst:
             args.append("--burst")
-        handle = log_path.open("ab")
-        popen = subprocess.Popen(
-            args, cwd=ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT
-        )
+        args += options
+        with log_path.open("ab") as handle:  # the child keeps its own copy
+            popen = subprocess.Popen(
+                args, cwd=ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT
+            )
         agent = AgentProcess(name, popen, log_path)
         self.agents.append(agent)
         return agent
