@@ -172,6 +172,8 @@ MAX_CELL_CHARS = 50_000
 USER_PREFIX = "user:"
 #: Marker appended to text cut to fit a cell.
 TRUNCATION_MARKER = " …[truncated]"
+#: Prefix a requeue puts on the ID cell of the DLQ rows it is about to remove.
+REQUEUE_MARK = "requeuing:"
 
 
 def pending_lease(row_id: str) -> str:
@@ -293,6 +295,7 @@ def render_schema_js() -> str:
         "staleHeartbeatSeconds": STALE_HEARTBEAT_SECONDS,
         "maxCellChars": MAX_CELL_CHARS,
         "truncationMarker": TRUNCATION_MARKER,
+        "requeueMark": REQUEUE_MARK,
     }
     body = json.dumps(payload, indent=2, ensure_ascii=False)
     return (

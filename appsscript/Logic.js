@@ -475,14 +475,14 @@ function planRequeue_(ids, dlqRecords, queueIds, queueLeases = []) {
   /** @type {Map<string, RowRecord>} */
   const inDlq = new Map();
   for (const record of dlqRecords) {
-    const id = cellText_(record.id).trim();
+    const id = unmarkedId_(record.id);
     if (id !== '' && !inDlq.has(id)) inDlq.set(id, record);
   }
   /** @type {RequeuePlan} */
   const plan = { append: [], remove: [], requeued: [], skipped: [] };
   const done = new Set();
   for (const raw of ids) {
-    const id = cellText_(raw).trim();
+    const id = unmarkedId_(raw);
     if (id === '' || done.has(id)) continue;
     done.add(id);
     const record = inDlq.get(id);
@@ -518,21 +518,58 @@ function requeuedRecord_(dlqRecord, id) {
 }
 
 /**
- * 1-based row numbers (row 1 is the header) of the cells equal to one of the IDs, bottom
- * first, so that deleting them in order never shifts a row still to be deleted.
+ * The ID in a DLQ ID cell, without the mark an interrupted agent-side requeue leaves on the
+ * rows it was about to remove (`requeuing:<id>`, see agent/coordination/enqueue.py).
+ *
+ * @param {unknown} cell
+ * @return {string}
+ */
+function unmarkedId_(cell) {
+  const text = cellText_(cell).trim();
+  return text.startsWith(SCHEMA.requeueMark) ? text.slice(SCHEMA.requeueMark.length) : text;
+}
+
+/**
+ * 1-based row numbers (row 1 is the header) of the cells holding one of the IDs (marked or
+ * not), bottom first, so that deleting them in order never shifts a row still to be deleted.
+ * With `counts`, only the topmost `counts[id]` rows of an ID are taken: the rows the requeue
+ * read. Agents only append to a DLQ, so a row of the same task dead-lettered again meanwhile
+ * is below them, and stays.
  *
  * @param {unknown[]} idColumn the ID cells from row 2 down.
  * @param {string[]} ids
+ * @param {Object<string, number>=} counts how many rows of each ID to take, topmost first.
  * @return {number[]}
  */
-function rowsToDelete_(idColumn, ids) {
+function rowsToDelete_(idColumn, ids, counts) {
   const wanted = new Set(ids);
+  /** @type {Object<string, number>} */
+  const taken = {};
   /** @type {number[]} */
   const rows = [];
   idColumn.forEach((cell, i) => {
-    if (wanted.has(cellText_(cell).trim())) rows.push(i + 2);
+    const id = unmarkedId_(cell);
+    if (!wanted.has(id)) return;
+    taken[id] = (taken[id] || 0) + 1;
+    if (!counts || taken[id] <= (counts[id] || 0)) rows.push(i + 2);
   });
   return rows.reverse();
+}
+
+/**
+ * How many rows hold each ID (marked or not), from a tab's records.
+ *
+ * @param {RowRecord[]} records
+ * @return {Object<string, number>}
+ */
+function idCounts_(records) {
+  /** @type {Object<string, number>} */
+  const counts = {};
+  for (const record of records) {
+    const id = unmarkedId_(record.id);
+    if (id !== '') counts[id] = (counts[id] || 0) + 1;
+  }
+  return counts;
 }
 
 /**

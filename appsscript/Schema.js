@@ -483,5 +483,6 @@ const SCHEMA = Object.freeze({
   "pendingLeaseTemplate": "PENDING|{id}|0|-|0",
   "staleHeartbeatSeconds": 120,
   "maxCellChars": 50000,
-  "truncationMarker": " …[truncated]"
+  "truncationMarker": " …[truncated]",
+  "requeueMark": "requeuing:"
 });

@@ -83,15 +83,17 @@ function requeueRows(tabName, ids) {
   return withDocumentLock_(() => {
     const dlq = requireTable_(dlqTitle, ['id']);
     const queue = requireTable_(queueTabForDlq_(dlqTitle), QUEUE_KEYS);
+    const dlqRecords = readRecords_(dlq);
     const plan = planRequeue_(
       wanted,
-      readRecords_(dlq),
+      dlqRecords,
       readColumn_(queue, 'id'),
       readColumn_(queue, 'lease'),
     );
     for (const record of plan.append) appendRecord_(queue, record);
     SpreadsheetApp.flush();
-    deleteRowsWithIds_(dlq, plan.remove);
+    // Only the rows read above: the same task dead-lettered again meanwhile is a new row.
+    deleteRowsWithIds_(dlq, plan.remove, idCounts_(dlqRecords));
     return { requeued: plan.requeued, skipped: plan.skipped };
   });
 }

@@ -118,17 +118,19 @@ function writeColumns_(table, firstRow, records, keys) {
 }
 
 /**
- * Deletes every row whose ID is one of `ids`. The ID column is read again right here, so the
- * rows are found where they are now; the caller holds the document lock.
+ * Deletes the rows whose ID is one of `ids` (with `counts`, only the topmost `counts[id]` of
+ * each). The ID column is read again right here, so the rows are found where they are now;
+ * the caller holds the document lock.
  *
  * @param {Table} table
  * @param {string[]} ids
+ * @param {Object<string, number>=} counts
  * @return {number} rows deleted.
  */
-function deleteRowsWithIds_(table, ids) {
+function deleteRowsWithIds_(table, ids, counts) {
   if (ids.length === 0) return 0;
   const sheet = table.sheet;
-  const rows = rowsToDelete_(readColumn_(table, 'id'), ids);
+  const rows = rowsToDelete_(readColumn_(table, 'id'), ids, counts);
   // Sheets refuses to delete every row that is not frozen: keep one spare row.
   const max = sheet.getMaxRows();
   if (rows.length > 0 && max - sheet.getFrozenRows() - rows.length < 1) {

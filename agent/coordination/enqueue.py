@@ -3,6 +3,13 @@
 Both are safe while agents run: rows are only appended (INSERT_ROWS) to queue tabs, and
 requeued rows leave the DLQ through a tombstone removed by ``deleteDuplicates`` (content, not
 row numbers). Requeueing is idempotent: an ID already queued is not queued twice.
+
+A requeue takes three writes: it first **marks** the DLQ rows it will remove (their ID cell
+becomes ``requeuing:<id>`` by compare-and-set), then appends the queue rows, then removes the
+marked rows. The mark pins the rows that existed when the requeue began: if the requeued task
+fails again and is dead-lettered again before the removal, its new DLQ row carries the plain ID
+and stays. A requeue interrupted after marking leaves marked rows that any later requeue (this
+one, the add-on's) reads as the plain ID and finishes.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from agent.clock import utc_iso
 from agent.coordination.cas import cas_request, delete_duplicates_request
 from agent.coordination.lease import pending
 from agent.schema import (
+    REQUEUE_MARK,
     SOURCES,
     SOURCES_DLQ,
     TASKS,
@@ -114,11 +122,16 @@ def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> 
         (leaving if state in ("DONE", "FAILED") else already).add(id_row[0])
     report = RequeueReport()
     by_id: dict[str, dict[str, str]] = {}
+    cells: dict[str, set[str]] = {}  # plain ID -> the ID cell texts of its DLQ rows
     for row in dlq_rows:
         record = {k: (row[i] if i < len(row) else "") for k, i in dlq_map.index.items()}
-        if record.get("id"):
-            by_id.setdefault(record["id"], record)
-    wanted = list(by_id) if ids is None else list(dict.fromkeys(ids))
+        cell = record.get("id", "")
+        row_id = unmarked(cell)
+        if row_id:
+            record["id"] = row_id
+            by_id.setdefault(row_id, record)
+            cells.setdefault(row_id, set()).add(cell)
+    wanted = list(by_id) if ids is None else list(dict.fromkeys(unmarked(i) for i in ids))
     to_queue: list[dict[str, str]] = []
     to_remove: list[str] = []
     for row_id in wanted:
@@ -136,20 +149,24 @@ def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> 
         found.pop("error", None)
         to_queue.append(found)
         report.requeued.append(row_id)
+    sheet_id = gateway.tab(dlq.title).sheet_id
+    id_col = dlq_map.col("id")
+    to_mark = [i for i in to_remove if i in cells[i]]  # plain IDs not marked yet
+    if to_mark:
+        gateway.batch_update(
+            [cas_request(sheet_id, id_col, row_id, REQUEUE_MARK + row_id) for row_id in to_mark]
+        )
     if to_queue:
         gateway.append(queue.title, queue_rows(queue_map, to_queue))
     if to_remove:
-        _remove_by_id(gateway, dlq, dlq_map, to_remove)
+        header = dlq.column("id").header(dlq_map.language)
+        requests = [cas_request(sheet_id, id_col, REQUEUE_MARK + i, header) for i in to_remove]
+        requests.append(delete_duplicates_request(sheet_id, [id_col]))
+        gateway.batch_update(requests)
     return report
 
 
-def _remove_by_id(
-    gateway: SheetsGateway, tab: TabSpec, cmap: ColumnMap, ids: Sequence[str]
-) -> None:
-    """Delete rows by ID wherever they are: ID cell -> header text, then deleteDuplicates."""
-    sheet_id = gateway.tab(tab.title).sheet_id
-    id_col = cmap.col("id")
-    header = tab.column("id").header(cmap.language)
-    requests = [cas_request(sheet_id, id_col, row_id, header) for row_id in ids]
-    requests.append(delete_duplicates_request(sheet_id, [id_col]))
-    gateway.batch_update(requests)
+def unmarked(cell: str) -> str:
+    """The task or source ID in a DLQ ID cell, with a requeue's mark (if any) taken off."""
+    cell = cell.strip()
+    return cell[len(REQUEUE_MARK) :] if cell.startswith(REQUEUE_MARK) else cell

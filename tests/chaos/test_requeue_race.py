@@ -90,3 +90,68 @@ def test_a_tombstone_of_unknown_fate_is_not_repeated_onto_a_requeued_row(
     )
     taker.load()
     assert [c.row_id for c in taker.claim(1).won] == [task_id], "the requeued task runs again"
+
+
+def test_a_task_dead_lettered_again_during_its_requeue_keeps_its_new_dlq_row(
+    sheet: SheetsGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The narrow case of docs/security.md, closed: the requeue's DLQ delete took the new row.
+
+    Between a requeue's append and its DLQ delete, an agent claims the requeued task, fails it
+    for good and dead-letters it again. The delete (by ID) used to remove that new DLQ row too.
+    """
+    (task_id,) = seed_tasks(sheet, 1)
+    agent = QueueTab(
+        sheet, TASKS, TASKS_HISTORY, TASKS_DLQ, owner="agent#1", lease_s=60, max_attempts=1
+    )
+    agent.load()
+    (claim,) = agent.claim(1).won
+    agent.finish([Outcome(claim, LeaseState.FAILED, "first failure")])
+    agent.flush_tombstones()
+
+    real_append = SheetsGateway.append
+
+    def append_then_agent_fails_it(self: SheetsGateway, title: str, rows: list[Any]) -> Any:
+        reply = real_append(self, title, rows)
+        if title == TASKS.title:  # right after the requeue's append
+            monkeypatch.setattr(SheetsGateway, "append", real_append)
+            (again,) = agent.claim(1).won
+            agent.finish([Outcome(again, LeaseState.FAILED, "second failure")])
+            agent.flush_tombstones()
+        return reply
+
+    monkeypatch.setattr(SheetsGateway, "append", append_then_agent_fails_it)
+    assert requeue(sheet, TASKS_DLQ, [task_id]).requeued == [task_id]
+
+    _, dead = read_tab(sheet, TASKS_DLQ)
+    assert [(r["id"], r["error"]) for r in dead] == [(task_id, "second failure")]
+
+
+def test_a_requeue_interrupted_after_marking_is_finished_by_the_next_one(
+    sheet: SheetsGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies between marking the DLQ rows and appending: nothing is lost."""
+    (task_id,) = seed_tasks(sheet, 1)
+    agent = QueueTab(
+        sheet, TASKS, TASKS_HISTORY, TASKS_DLQ, owner="agent#1", lease_s=60, max_attempts=1
+    )
+    agent.load()
+    (claim,) = agent.claim(1).won
+    agent.finish([Outcome(claim, LeaseState.FAILED, "boom")])
+    agent.flush_tombstones()
+    agent.remove_tombstones()
+
+    def crash(self: SheetsGateway, title: str, rows: list[Any]) -> Any:
+        raise KeyboardInterrupt  # the requeue's process is gone
+
+    monkeypatch.setattr(SheetsGateway, "append", crash)
+    with pytest.raises(KeyboardInterrupt):
+        requeue(sheet, TASKS_DLQ, [task_id])
+    monkeypatch.undo()
+    _, dead = read_tab(sheet, TASKS_DLQ)
+    assert [r["id"] for r in dead] == [f"requeuing:{task_id}"], "marked, still there"
+
+    assert requeue(sheet, TASKS_DLQ, None).requeued == [task_id]
+    _, dead = read_tab(sheet, TASKS_DLQ)
+    _, queued = read_tab(sheet, TASKS)
+    assert dead == [] and [(r["id"], r["status"]) for r in queued] == [(task_id, "PENDING")]

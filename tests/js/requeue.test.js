@@ -101,6 +101,30 @@ describe('requeueRows', () => {
     assert.deepEqual(ids(tasks).slice(-2), ['a', 'c']);
   });
 
+  it('keeps a DLQ row of the same task dead-lettered again while the requeue runs', () => {
+    const { project, tasks, dlq } = setup();
+    project.ss.afterCall = (entry) => {
+      if (entry.method === 'appendRow' && entry.sheet === 'Tasks') {
+        project.ss.afterCall = null;
+        dlq.add(deadTask('b', { error: 'failed again at once' })); // an agent, meanwhile
+      }
+    };
+    const result = project.call('requeueRows', 'Tasks DLQ', ['b']);
+    assert.deepEqual(result.requeued, ['b']);
+    assert.deepEqual(ids(dlq), ['a', 'c', 'b'], 'the new DLQ row stays');
+    assert.equal(dlq.records()[2].error, 'failed again at once');
+  });
+
+  it('finishes a requeue the agent side left half-done (its DLQ row marked requeuing:)', () => {
+    const { project, tasks, dlq } = setup();
+    dlq.add(deadTask('requeuing:d'));
+    const result = project.call('requeueRows', 'Tasks DLQ', ['requeuing:d']);
+    assert.deepEqual(result, { requeued: ['d'], skipped: [] });
+    assert.deepEqual(ids(tasks).slice(-1), ['d']);
+    assert.equal(tasks.records().slice(-1)[0].lease, 'PENDING|d|0|-|0');
+    assert.deepEqual(ids(dlq), ['a', 'b', 'c']);
+  });
+
   it('is idempotent: the same ID twice, or requeued twice, is queued once', () => {
     const { project, tasks, dlq } = setup();
     const first = project.call('requeueRows', 'Tasks DLQ', ['a', 'a', ' a ']);
