@@ -41,6 +41,7 @@ class Config(BaseSettings):
     leader_lease_seconds: float = Field(default=300.0, ge=5, le=86_400)
     max_attempts: int = Field(default=3, ge=1, le=100)
     claim_batch: int = Field(default=10, ge=1, le=500)
+    claim_batch_max: int = Field(default=50, ge=1, le=500)
     concurrency: int = Field(default=1, ge=1, le=64)
     task_handler: str = "agent.handlers:noop"
     source_url_policy: Literal["youtube", "any"] = "youtube"

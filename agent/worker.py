@@ -26,6 +26,7 @@ from agent.coordination.leadership import LeaderElection
 from agent.coordination.lease import LeaseState
 from agent.coordination.queue import Claim, Outcome, QueueTab
 from agent.coordination.rows import QueueRow
+from agent.coordination.sizing import ClaimSizer
 from agent.coordination.workers import WorkerRegistry
 from agent.errors import AgentError, ConfigError, SheetsError
 from agent.logs import redact
@@ -114,7 +115,7 @@ class Orchestrator:
             TASKS,
             TASKS_HISTORY,
             TASKS_DLQ,
-            window_rows=max(50, 5 * config.claim_batch),
+            window_rows=max(50, 5 * config.claim_batch),  # sized again before each claim
             **common,
         )
         self.sources = QueueTab(
@@ -140,6 +141,8 @@ class Orchestrator:
         self.last_heartbeat_monotonic = 0.0
         self._claim_not_before = 0.0
         self._claim_idle_s = 0.0
+        self._active_workers = 1
+        self.sizer = ClaimSizer(config.claim_batch, config.claim_batch_max)
         self._start()
 
     # ------------------------------------------------------------------ lifecycle
@@ -243,10 +246,12 @@ class Orchestrator:
         self.last_heartbeat_monotonic = time.monotonic()
 
     def _size_window(self, workers: Sequence[Sequence[str]]) -> None:
-        """Read a window wide enough for every active agent to find its own batch in it."""
-        active = max(1, self.registry.active_count(workers))
-        base = max(50, 5 * self.config.claim_batch)
-        self.tasks.window_rows = min(2_000, max(base, 2 * self.config.claim_batch * active))
+        """Remember how many agents are active (the claim window is sized by it)."""
+        self._active_workers = max(1, self.registry.active_count(workers))
+
+    def _window_rows(self, batch: int) -> int:
+        """A window wide enough for every active agent to find its own batch in it."""
+        return min(2_000, max(50, 5 * batch, 2 * batch * self._active_workers))
 
     def _drop_lost(self) -> None:
         for held in (self.held_tasks, self.held_sources):
@@ -271,7 +276,10 @@ class Orchestrator:
     def _next_claim(self, finishing: list[Outcome] | None = None) -> Claim | None:
         """The next buffered claim; claims a new batch (carrying ``finishing``) when empty."""
         if not self._buffer and time.monotonic() >= self._claim_not_before:
-            won = self._cycle(self.config.claim_batch, finishing or [])
+            batch = self.sizer.size
+            self.tasks.window_rows = self._window_rows(batch)
+            won = self._cycle(batch, finishing or [])
+            self.sizer.claimed(batch, won)
             if finishing:
                 finishing.clear()
             if not won:
@@ -352,7 +360,7 @@ class Orchestrator:
                             outcome = future.result()
                             if outcome is not None:
                                 done.append(outcome)
-                        if len(done) >= self.config.claim_batch and self._buffer:
+                        if len(done) >= self.sizer.size and self._buffer:
                             # No claim is due soon to carry them: record them on their own.
                             self._finish(done)
                             done = []

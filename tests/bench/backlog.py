@@ -45,7 +45,7 @@ def backlog_run(
     run_dir.mkdir(parents=True, exist_ok=True)
     settings = {**production_timing(), **UNPACED_AGENT}
     with fleet_of(emulator, gateway, run_dir, settings) as fleet:
-        fleet.start(f"{prefix}0", burst=False, CLAIM_BATCH=str(BATCH))
+        fleet.start(f"{prefix}0", burst=False, CLAIM_BATCH=str(BATCH), CLAIM_BATCH_MAX=str(BATCH))
         wait_until(lambda: read_task_log(fleet.task_log).starts > 0, 120)
         before = emulator.tap.tally(prefix).copy()
         began = time.monotonic()

@@ -152,6 +152,12 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool, earlier: dict[str, Sect
     return section
 
 
+def batch_label(run: dict[str, Any]) -> str:
+    """``10``, or ``10..50`` for a batch that adapted between the two."""
+    low, high = run["claim_batch"], run.get("claim_batch_max", run["claim_batch"])
+    return str(low) if high == low else f"{low}..{high}"
+
+
 def _add_row(
     section: Section,
     naive: dict[str, Any],
@@ -176,7 +182,7 @@ def _add_row(
     for ours in same:
         calls = (ours["reads"] + ours["writes"]) / ours["done"]
         ratios.append(
-            f"ours CLAIM_BATCH={ours['claim_batch']}: calls x{calls / naive['calls_per_task']:.3f}"
+            f"ours CLAIM_BATCH={batch_label(ours)}: calls x{calls / naive['calls_per_task']:.3f}"
             f", tasks/min x{ours['tasks_per_min'] / naive['tasks_per_min']:,.0f}, ran twice "
             f"{ours['ran_twice']} vs {naive['ran_twice']}"
         )

@@ -52,7 +52,7 @@ def drain(
     started = time.monotonic()
     with fleet_of(emulator, gateway, run_dir, settings) as fleet:
         for n in range(agents):
-            fleet.start(f"{prefix}{n:02d}", CLAIM_BATCH=str(batch))
+            fleet.start(f"{prefix}{n:02d}", CLAIM_BATCH=str(batch), CLAIM_BATCH_MAX=str(batch))
         finished = wait_until(lambda: all_exited(fleet), timeout_s, interval_s=0.5)
         wall_s = time.monotonic() - started
         errors = failed_agents(fleet)

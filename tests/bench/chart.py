@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
+from tests.bench.baseline import batch_label
 from tests.bench.report import Section
 
 Panel = Callable[[Axes, dict[str, Section]], bool]
@@ -94,7 +95,7 @@ def _throughput(ax: Axes, sections: dict[str, Section]) -> bool:
     runs = [r for r in _runs(sections, "throughput") if r.get("done")]
     if not runs:
         return False
-    labels = [f"ours, {r['agents']} agents\nCLAIM_BATCH={r['claim_batch']}" for r in runs]
+    labels = [f"ours, {r['agents']} agents\nCLAIM_BATCH={batch_label(r)}" for r in runs]
     values = [r["tasks_per_min"] for r in runs]
     ceilings = [r["ceiling_per_min"] for r in runs]
     naive = [r for r in _runs(sections, "naive") if r["quota"] and r.get("done")]

@@ -75,7 +75,11 @@ def kill_once(
     run_dir.mkdir(parents=True, exist_ok=True)
     with fleet_of(emulator, gateway, run_dir, settings) as fleet:
         victim = fleet.start(
-            victim_name, burst=False, CLAIM_BATCH=str(HELD), HANDLER_SLEEP_S="3600"
+            victim_name,
+            burst=False,
+            CLAIM_BATCH=str(HELD),
+            CLAIM_BATCH_MAX=str(HELD),
+            HANDLER_SLEEP_S="3600",
         )
         if not wait_until(
             lambda: (
@@ -85,7 +89,13 @@ def kill_once(
         ):
             return {"error": "the victim never led and held its tasks:\n" + victim.output()[-1500:]}
         held = _held_by(probe, victim_name)
-        fleet.start(rescuer_name, burst=False, CLAIM_BATCH=str(HELD), HANDLER_SLEEP_S="0")
+        fleet.start(
+            rescuer_name,
+            burst=False,
+            CLAIM_BATCH=str(HELD),
+            CLAIM_BATCH_MAX=str(HELD),
+            HANDLER_SLEEP_S="0",
+        )
         if not wait_until(lambda: _registered(probe, rescuer_name), 90):
             return {"error": "the rescuer never started"}
         time.sleep(2 * heartbeat_s)

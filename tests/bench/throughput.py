@@ -4,8 +4,12 @@ The emulator enforces 60 requests per minute per user and 300 per minute per pro
 writes counted apart) and answers every request after 150 ms; 10 agent processes with the
 agent's own defaults (token bucket 60/min, heartbeat 30 s, ...) run no-op tasks.
 
-* ``CLAIM_BATCH=10`` (the default) for a fixed 2 minutes (the queue never runs dry);
-* ``CLAIM_BATCH=50`` draining 10,000 tasks (over two minutes, so the per-minute window binds).
+* the defaults (``CLAIM_BATCH=10`` growing up to ``CLAIM_BATCH_MAX=50``) for a fixed 2 minutes
+  (the queue never runs dry);
+* a fixed ``CLAIM_BATCH=10`` (``CLAIM_BATCH_MAX=10``, the behaviour before the batch adapted),
+  the same way;
+* a fixed ``CLAIM_BATCH=50`` draining 10,000 tasks (over two minutes, so the per-minute window
+  binds).
 
 Tasks per minute is counted from the first task started to the end of the window (or the last
 task ended, for a drain). The *ceiling* is what the quota allows for the calls per task the
@@ -50,6 +54,7 @@ def quota_run(
     tasks: int,
     window_s: float | None,
     prefix: str,
+    batch_max: int | None = None,
     cap_s: float = 420.0,
 ) -> dict[str, Any]:
     """One run under quota: a fixed window (``window_s``) or a drain (``None``)."""
@@ -71,7 +76,12 @@ def quota_run(
     run_dir.mkdir(parents=True, exist_ok=True)
     with fleet_of(emulator, gateway, run_dir, settings) as fleet:
         for n in range(agents):
-            fleet.start(f"{prefix}{n:02d}", burst=window_s is None, CLAIM_BATCH=str(batch))
+            fleet.start(
+                f"{prefix}{n:02d}",
+                burst=window_s is None,
+                CLAIM_BATCH=str(batch),
+                CLAIM_BATCH_MAX=str(batch_max or batch),
+            )
         started = time.monotonic()
         if window_s is None:
             wait_until(lambda: all_exited(fleet), cap_s, interval_s=0.5)
@@ -114,6 +124,7 @@ def quota_run(
     return {
         "agents": agents,
         "claim_batch": batch,
+        "claim_batch_max": batch_max or batch,
         "seeded": tasks,
         "mode": "drain" if window_s is None else f"{window_s:g} s window",
         "done": history,
@@ -134,7 +145,11 @@ def quota_run(
         "by_purpose": breakdown(tally, history, top=9),
         **claim_figures(tally),
         "errors": errors,
-        "settings": {**settings, "CLAIM_BATCH": str(batch)},
+        "settings": {
+            **settings,
+            "CLAIM_BATCH": str(batch),
+            "CLAIM_BATCH_MAX": str(batch_max or batch),
+        },
     }
 
 
@@ -149,15 +164,16 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
     """Benchmark 2's runs as table rows."""
     section = Section("throughput")
     if quick:
-        plans = [dict(agents=2, batch=10, tasks=400, window_s=5.0)]
+        plans = [dict(agents=2, batch=10, batch_max=50, tasks=400, window_s=5.0)]
     else:
         plans = [
+            dict(agents=10, batch=10, batch_max=50, tasks=12_000, window_s=120.0),
             dict(agents=10, batch=10, tasks=4_000, window_s=120.0),
             dict(agents=10, batch=50, tasks=10_000, window_s=None),
         ]
     runs = []
     for plan in plans:
-        prefix = f"q{plan['agents']}b{plan['batch']}-"
+        prefix = f"q{plan['agents']}b{plan['batch']}m{plan.get('batch_max') or plan['batch']}-"
         figures = quota_run(emulator, tmp, prefix=prefix, **plan)  # type: ignore[arg-type]
         runs.append(figures)
         _add_row(section, figures)
@@ -173,7 +189,12 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
 
 
 def _add_row(section: Section, f: dict[str, Any]) -> None:
-    scenario = f"{f['agents']} agents, CLAIM_BATCH={f['claim_batch']}, {f['mode']}"
+    batches = (
+        f"CLAIM_BATCH={f['claim_batch']}"
+        if f["claim_batch_max"] == f["claim_batch"]
+        else f"CLAIM_BATCH={f['claim_batch']}..{f['claim_batch_max']} (defaults)"
+    )
+    scenario = f"{f['agents']} agents, {batches}, {f['mode']}"
     if not f["done"]:
         section.add(scenario, "no task finished: " + "; ".join(f["errors"]), "", False)
         return
