@@ -130,7 +130,7 @@ class ChaosSettings:
             sigterm_at=0.2,
             emulator_kill_at=0.4,
             chaos_until=0.7,
-            timeout_s=270.0,
+            timeout_s=360.0,  # about 140 s here; room for a slower CI machine
             settled_requeue=False,
         )
         settings.agent_env.update({"HEARTBEAT_SECONDS": "2", "LEASE_SECONDS": "20"})

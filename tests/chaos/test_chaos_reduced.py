@@ -4,11 +4,15 @@
 removed one; an emulator process with ``--quota`` and ``--fault-rate``; one SIGKILL of the
 leader and its restart, one SIGTERM, the emulator SIGKILLed and restarted on the same data, a
 person process editing the sheet. The same guarantees as ``make chaos``.
+
+It used to fail about one run in four. Three bugs were behind it, each now pinned by a test of
+its own: a source stranded by a leader whose task append failed while the emulator was down
+(``tests/coordination/test_sheets_outage.py``), the dedup index trusting an append that never
+landed (same file), and a tombstone repeated after an ambiguous write onto a task requeued in
+between (``tests/chaos/test_requeue_race.py``).
 """
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
@@ -16,11 +20,7 @@ from tests.chaos.scenario import ChaosRun, ChaosSettings, workdir_for
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    os.environ.get("ORC_REDUCED_CHAOS") != "1",
-    reason="intermittent: failed 2 of about 7 runs (tasks reported lost after the emulator "
-    "restart; cause not found yet, see the session note). Run with ORC_REDUCED_CHAOS=1",
-)
+@pytest.mark.timeout(600)  # the scenario's own limit is 360 s, then the audit
 def test_reduced_chaos_keeps_every_guarantee() -> None:
     settings = ChaosSettings.reduced(seed=7)
     with workdir_for(None) as workdir:  # outside pytest's /tmp basetemp, which others prune
