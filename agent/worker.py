@@ -335,7 +335,8 @@ class Orchestrator:
         """Process tasks until stopped (or, with ``burst``, until no work is left).
 
         Finished tasks are recorded with the next claim (one write for both) or, when no
-        claim is due, as soon as ``CLAIM_BATCH`` of them are waiting or nothing is running.
+        claim is due, as soon as a batch of them is waiting or nothing is running. When the
+        Sheets API stays unavailable past the client's retries, the loop pauses and goes on.
         """
         pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="task")
         running: dict[Future[Outcome | None], Claim] = {}
