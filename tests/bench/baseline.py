@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench import throughput
-from tests.bench.common import BenchEmulator, read_task_log
+from tests.bench.common import BenchEmulator, batch_label, read_task_log
 from tests.bench.report import Section
 from tests.coordination.harness import ROOT, seed_tasks
 
@@ -150,12 +150,6 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool, earlier: dict[str, Sect
         "higher is better)."
     )
     return section
-
-
-def batch_label(run: dict[str, Any]) -> str:
-    """``10``, or ``10..50`` for a batch that adapted between the two."""
-    low, high = run["claim_batch"], run.get("claim_batch_max", run["claim_batch"])
-    return str(low) if high == low else f"{low}..{high}"
 
 
 def _add_row(

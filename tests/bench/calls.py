@@ -17,6 +17,7 @@ from tests.bench.common import (
     UNPACED_AGENT,
     BenchEmulator,
     all_exited,
+    batch_label,
     breakdown,
     claim_figures,
     failed_agents,
@@ -40,6 +41,7 @@ def drain(
     batch: int,
     tasks: int,
     prefix: str,
+    batch_max: int | None = None,
     timeout_s: float = 900.0,
 ) -> dict[str, Any]:
     """Seed ``tasks``, let ``agents`` processes drain them; every figure of the run."""
@@ -52,7 +54,11 @@ def drain(
     started = time.monotonic()
     with fleet_of(emulator, gateway, run_dir, settings) as fleet:
         for n in range(agents):
-            fleet.start(f"{prefix}{n:02d}", CLAIM_BATCH=str(batch), CLAIM_BATCH_MAX=str(batch))
+            fleet.start(
+                f"{prefix}{n:02d}",
+                CLAIM_BATCH=str(batch),
+                CLAIM_BATCH_MAX=str(batch_max or batch),
+            )
         finished = wait_until(lambda: all_exited(fleet), timeout_s, interval_s=0.5)
         wall_s = time.monotonic() - started
         errors = failed_agents(fleet)
@@ -72,6 +78,7 @@ def drain(
     return {
         "agents": agents,
         "claim_batch": batch,
+        "claim_batch_max": batch_max or batch,
         "tasks": tasks,
         "done": done,
         "reads": reads,
@@ -95,13 +102,20 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
     """All runs of benchmark 1, as table rows."""
     section = Section("calls")
     fleet_sizes = (2,) if quick else (1, 5, 20)
-    batches = (1, 10) if quick else (1, 10, 50)
+    # (CLAIM_BATCH, CLAIM_BATCH_MAX): fixed sizes, then the defaults (adaptive).
+    batches = ((1, 1), (10, 50)) if quick else ((1, 1), (10, 10), (50, 50), (10, 50))
     tasks = 100 if quick else 2_000
     runs = []
     for agents in fleet_sizes:
-        for batch in batches:
+        for batch, batch_max in batches:
             figures = drain(
-                emulator, tmp, agents=agents, batch=batch, tasks=tasks, prefix=f"c{agents}b{batch}-"
+                emulator,
+                tmp,
+                agents=agents,
+                batch=batch,
+                batch_max=batch_max,
+                tasks=tasks,
+                prefix=f"c{agents}b{batch}m{batch_max}-",
             )
             runs.append(figures)
             _add_row(section, figures)
@@ -117,7 +131,7 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
 
 
 def _add_row(section: Section, f: dict[str, Any]) -> None:
-    scenario = f"{f['agents']} agent(s), CLAIM_BATCH={f['claim_batch']}"
+    scenario = f"{f['agents']} agent(s), CLAIM_BATCH={batch_label(f)}"
     if f["calls_per_task"] is None:
         section.add(scenario, "no task finished: " + "; ".join(f["errors"]), "", False)
         return

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
-from tests.bench.baseline import batch_label
+from tests.bench.common import batch_label
 from tests.bench.report import Section
 
 Panel = Callable[[Axes, dict[str, Section]], bool]
@@ -60,12 +60,12 @@ def _calls(ax: Axes, sections: dict[str, Section]) -> bool:
     if not runs:
         return False
     fleets = sorted({r["agents"] for r in runs})
-    batches = sorted({r["claim_batch"] for r in runs})
+    batches = list(dict.fromkeys(batch_label(r) for r in runs))
     width = 0.8 / (len(batches) + 1)
     for i, batch in enumerate(batches):
         xs, ys = [], []
         for j, agents in enumerate(fleets):
-            found = [r for r in runs if r["agents"] == agents and r["claim_batch"] == batch]
+            found = [r for r in runs if r["agents"] == agents and batch_label(r) == batch]
             if found:
                 xs.append(j + i * width)
                 ys.append(found[0]["calls_per_task"])

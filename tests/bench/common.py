@@ -29,6 +29,12 @@ PROBE_USER = "bench-probe"
 WIDE_OPEN = 1_000_000  # requests per minute: a client that never paces itself
 
 
+def batch_label(run: dict[str, Any]) -> str:
+    """``10``, or ``10..50`` for a batch that adapted between the two."""
+    low, high = run["claim_batch"], run.get("claim_batch_max", run["claim_batch"])
+    return str(low) if high == low else f"{low}..{high}"
+
+
 def config_default(name: str) -> str:
     """The agent's default for setting ``name`` (from :class:`agent.config.Config`)."""
     value = Config.model_fields[name.lower()].default
