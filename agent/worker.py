@@ -190,9 +190,16 @@ class Orchestrator:
         self._leader_thread.join(timeout=self.config.lease_seconds)
         self._release_buffer()
         with self.lease_lock:
-            self.tasks.flush_tombstones()
-            if self.election.is_leader():
-                self.tasks.compact()
+            try:
+                self.tasks.flush_tombstones()
+                if self.election.is_leader():
+                    self.tasks.compact()
+                elif self.tasks.tombstones_written:
+                    # When the whole fleet stops, the leader may have made its last pass
+                    # before this agent's last rows became tombstones: remove them now.
+                    self.tasks.remove_tombstones()
+            except AgentError as exc:  # leftovers are harmless; the next leader removes them
+                log.warning("could not tidy the Tasks tab on the way out: %s", exc)
             self.election.release()
         self._heartbeat_thread.join(timeout=5)
         self.registry.write_now(WorkerStatus.INACTIVE)

@@ -123,6 +123,7 @@ class QueueTab:
         self.raw_rows: list[QueueRow] = []
         self.protect_raw_rows = protect_raw_rows
         self.tombstones_seen = 0
+        self.tombstones_written = 0  # rows this agent turned into tombstones (confirmed)
         self.wall_clock = wall_clock
         #: Whether this agent still holds (works on and renews) the row with this ID. A row
         #: leased to this agent's own session that it no longer holds (a step that failed
@@ -552,6 +553,7 @@ class QueueTab:
 
     def _drop_tombstones(self, stones: set[tuple[str, str]]) -> None:
         with self._lock:
+            self.tombstones_written += len(stones)
             self._tombstones = [t for t in self._tombstones if t not in stones]
             self._unverified -= stones
         for row_id, _ in stones:
@@ -602,10 +604,16 @@ class QueueTab:
         return self.tombstones_seen
 
     def remove_tombstones(self) -> None:
-        """``deleteDuplicates`` alone, for the last agent leaving in burst mode."""
+        """``deleteDuplicates`` alone, for an agent leaving when the leader may be gone.
+
+        An ambiguous answer is fine: removing tombstones is harmless to repeat or to miss
+        (readers skip them; the next leader's compaction removes what is left).
+        """
         info = self.gateway.tab(self.spec.title)
         id_col, lease_col = self.cmap.col("id"), self.cmap.col("lease")
-        self.gateway.batch_update([delete_duplicates_request(info.sheet_id, [id_col, lease_col])])
+        batch = WriteBatch()
+        batch.add(delete_duplicates_request(info.sheet_id, [id_col, lease_col]))
+        batch.flush(self.gateway)
 
     def flush_tombstones(self) -> None:
         """Remove moved rows now (normally they ride along with the next claim)."""

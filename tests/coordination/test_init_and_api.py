@@ -85,3 +85,38 @@ def test_python_api(emulator: EmulatorServer, sheet: SheetsGateway) -> None:
     assert sorted(r["id"] for r in history) == sorted(ids)
     _, workers = read_tab(sheet, WORKERS)
     assert workers[0]["status"] == "INACTIVE" and workers[0]["tasks_processed"] == "7"
+
+
+def test_the_last_agents_leaving_leave_no_tombstone_behind(
+    emulator: EmulatorServer, sheet: SheetsGateway
+) -> None:
+    """The whole fleet stops: the leader makes its last pass before a follower's last rows
+    turn into tombstones. Found by the reduced chaos run (two tombstone rows left in Tasks)."""
+    ids = seed_tasks(sheet, 4)
+    common: dict[str, object] = {
+        "spreadsheet_id": sheet.spreadsheet_id,
+        "sheets_emulator_host": emulator.host_port,
+        "lease_seconds": 120,
+        "leader_lease_seconds": 90,
+        "write_quota_per_minute": 10_000,
+        "read_quota_per_minute": 10_000,
+    }
+    leader = Orchestrator(Config.load(worker_name="leader", heartbeat_seconds=1, **common))
+    follower: Orchestrator | None = None
+    try:
+        assert leader.election.is_leader()
+        # A follower that will not look at the election again before it stops.
+        follower = Orchestrator(Config.load(worker_name="follower", heartbeat_seconds=40, **common))
+        assert not follower.election.is_leader()
+        for _ in ids:  # the last task's tombstone is still to be written (with the next write)
+            assert follower.process_next_task(lambda url: None)
+        leader.close()  # its last compaction pass runs before the follower's last tombstones
+        follower.close()
+    finally:
+        leader.close()
+        if follower is not None:
+            follower.close()
+    _, tasks = read_tab(sheet, TASKS)
+    assert [r for r in tasks if r.get("id") or r.get("lease")] == [], tasks
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert sorted(r["id"] for r in history) == sorted(ids)
