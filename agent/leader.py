@@ -25,7 +25,8 @@ from agent.coordination.cas import (
 )
 from agent.coordination.lease import LeaseState, pending
 from agent.coordination.queue import Claim, Outcome
-from agent.errors import AgentError, InvalidUrlError, SourceError
+from agent.errors import AgentError, InvalidUrlError, SheetsError, SourceError
+from agent.logs import redact
 from agent.schema import (
     TASKS,
     TASKS_ARCHIVE,
@@ -171,19 +172,30 @@ class LeaderDuties:
     def expand(self, claim: Claim, term: int) -> None:
         """Expand one claimed source into tasks, then move it to History (or DLQ).
 
-        If a step fails (the Sheets API down past the retries, say), the source is given back
-        for a later try, or, when even that fails, dropped so its lease expires and any agent,
-        this one included, takes it over: a claim is never kept without being worked on.
+        If a step fails, the source is given back for another try in a few seconds: without
+        using up an attempt when the Sheets API was only unavailable, else counting one, and
+        after ``MAX_ATTEMPTS`` it goes to Sources DLQ with the error. When even that write
+        fails, the claim is dropped so its lease expires and any agent, this one included,
+        takes it over: a claim is never kept without being worked on.
         """
         try:
             self._expand(claim, term)
-        except Exception:
+        except Exception as exc:
             if claim.row_id in self.orc.held_sources:
-                try:
-                    self._release([claim], not_before_s=time.time() + RETRY_SOON_S)
-                except Exception as exc:  # the lease expiring recovers it
-                    log.warning("source %s: could not give it back: %s", claim.row_id, exc)
+                self._after_failure(claim, exc)
             raise
+
+    def _after_failure(self, claim: Claim, exc: Exception) -> None:
+        transient = isinstance(exc, SheetsError) and exc.retryable
+        try:
+            if not transient and claim.lease.attempts >= self.orc.config.max_attempts:
+                error = fit_cell(redact(f"{type(exc).__name__}: {exc}"), 1_000)
+                self._finish_sources([Outcome(claim, LeaseState.FAILED, error)])
+            else:
+                soon = time.time() + RETRY_SOON_S
+                self._release([claim], not_before_s=soon, refund=transient)
+        except Exception as again:  # the lease expiring recovers it
+            log.warning("source %s: could not give it back: %s", claim.row_id, again)
 
     def _expand(self, claim: Claim, term: int) -> None:
         url = claim.record.get("url", "").strip()
@@ -345,10 +357,12 @@ class LeaderDuties:
             with self.orc.lease_lock:
                 self.orc.sources.flush_tombstones()
 
-    def _release(self, claims: list[Claim], *, not_before_s: float = 0.0) -> None:
+    def _release(
+        self, claims: list[Claim], *, not_before_s: float = 0.0, refund: bool = True
+    ) -> None:
         with self.orc.lease_lock:
             try:
-                self.orc.sources.release(claims, not_before_s=not_before_s, refund=True)
+                self.orc.sources.release(claims, not_before_s=not_before_s, refund=refund)
             finally:  # given back, or dropped to be taken over once its lease expires
                 for claim in claims:
                     self.orc.held_sources.pop(claim.row_id, None)

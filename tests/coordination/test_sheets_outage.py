@@ -22,7 +22,7 @@ from agent.coordination.lease import LeaseState
 from agent.coordination.queue import Outcome, QueueTab
 from agent.emulator import EmulatorServer
 from agent.errors import AmbiguousWriteError, SheetsError
-from agent.schema import SOURCES, SOURCES_HISTORY, TASKS, TASKS_DLQ, TASKS_HISTORY
+from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.retry import RetryPolicy
@@ -211,3 +211,42 @@ def test_a_move_that_failed_half_way_is_not_appended_twice(
     assert [r["id"] for r in history] == [first.row_id], "History once"
     assert [r["id"] for r in dead] == [second.row_id]
     assert not [r for r in queued if r.get("id")]
+
+
+def test_a_source_whose_tasks_are_always_refused_ends_in_the_dlq(
+    emulator: EmulatorServer,
+    sheet: SheetsGateway,
+    site: LocalSite,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A refusal that is not an outage counts attempts: no endless retry every few seconds."""
+    real_append = SheetsGateway.append
+    refusals: list[str] = []
+
+    def refusing_append(self: SheetsGateway, title: str, rows: list[list[Any]]) -> Any:
+        if title == TASKS.title:
+            refusals.append(title)
+            raise SheetsError("POST values:append: HTTP 400 (grid limits)", status=400)
+        return real_append(self, title, rows)
+
+    monkeypatch.setattr(SheetsGateway, "append", refusing_append)
+    add_sources(sheet, [site.url("/embeds.html")])
+    config = Config.load(
+        worker_name="leader",
+        spreadsheet_id=sheet.spreadsheet_id,
+        sheets_emulator_host=emulator.host_port,
+        max_attempts=2,
+        **FAST,
+    )
+    with Orchestrator(config) as orchestrator:
+        thread, errors = _run_in_thread(orchestrator)
+        try:
+            _wait(lambda: bool(read_tab(sheet, SOURCES_DLQ)[1]), 60, "the source in Sources DLQ")
+        finally:
+            orchestrator.request_stop()
+            thread.join(timeout=30)
+    assert not errors, errors
+    (dead,) = read_tab(sheet, SOURCES_DLQ)[1]
+    assert dead["url"] == site.url("/embeds.html")
+    assert "HTTP 400" in dead["error"] and dead["attempts"] == "2"
+    assert len(refusals) == 2, "tried once per attempt, then stopped"
