@@ -102,7 +102,13 @@ def test_drain_under_injected_faults(
     ids = set(seed_tasks(sheet, 200))
     emulator.configure(fault_rate=0.1, seed=1234, slow_ms=300)
     for n in range(3):
-        fleet.start(f"agent-{n}", CLAIM_BATCH="10", CONCURRENCY="2", REQUEST_TIMEOUT_SECONDS="5")
+        fleet.start(
+            f"agent-{n}",
+            CLAIM_BATCH="10",
+            CLAIM_BATCH_MAX="10",  # a fixed batch: enough calls for the faults to bite
+            CONCURRENCY="2",
+            REQUEST_TIMEOUT_SECONDS="5",
+        )
     fleet.wait_all(timeout_s=280)
     faults = emulator.stats()["faults"]
     emulator.configure(fault_rate=0.0)
