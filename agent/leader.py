@@ -400,11 +400,26 @@ class LeaderDuties:
         records = [r for r in records if r.get("id")]
         if not records:
             return 0
-        self._archive(records)
+        # A rotation that failed after archiving left its rows in History: archive them once.
+        archived = self._archived([r["id"] for r in records])
+        fresh = [r for r in records if r["id"] not in archived]
+        if fresh:
+            self._archive(fresh)
         self._remove_from_history(history, [r["id"] for r in records])
         self.index.shift(TASKS_HISTORY.title, -len(records))
         log.info("rotated %d History row(s) to %s", len(records), TASKS_ARCHIVE.title)
         return len(records)
+
+    def _archived(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` the archive tab's last rows already hold (one read)."""
+        cmap = self._column_map(TASKS_ARCHIVE)
+        assert cmap is not None
+        info = self.orc.gateway.tab(TASKS_ARCHIVE.title)
+        first = max(2, info.row_count - ROTATE_CHUNK_ROWS - len(ids))
+        (values,) = self.orc.gateway.read(
+            [column_range(TASKS_ARCHIVE.title, cmap.col("id"), first)]
+        )
+        return {row[0] for row in values if row} & set(ids)
 
     def _archive(self, records: list[dict[str, str]]) -> None:
         archive_dir = self.orc.config.archive_dir

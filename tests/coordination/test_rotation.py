@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+
+import pytest
 
 from agent import Config, Orchestrator
 from agent.coordination.lease import pending
 from agent.coordination.queue import Claim
 from agent.emulator import EmulatorServer
+from agent.errors import SheetsError
 from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY, ColumnMap
 from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
@@ -77,3 +81,40 @@ def test_rotation_keeps_history_small_and_dedup_complete(
         source = Claim("source-1", pending("source-1"), {})
         added = duties.queue_tasks(source, expansion, orchestrator.election.current_term())
         assert added == 1, "only the video never seen before is queued"
+
+
+def test_a_rotation_that_failed_after_archiving_archives_once(
+    emulator: EmulatorServer, sheet: SheetsGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The History delete fails after the archive append; the next rotation moves the same
+    rows out of History without archiving them a second time."""
+    _fill_history(sheet, 150)
+    config = Config.load(
+        worker_name="rotator",
+        spreadsheet_id=sheet.spreadsheet_id,
+        sheets_emulator_host=emulator.host_port,
+        history_max_rows=100,
+        heartbeat_seconds=1,
+        lease_seconds=5,
+        leader_lease_seconds=5,
+        read_quota_per_minute=10_000,
+        write_quota_per_minute=10_000,
+    )
+    with Orchestrator(config) as orchestrator:
+        duties = orchestrator.leader
+        duties._last_heal = time.monotonic()  # the leader thread leaves rotation to the test
+        real = type(duties)._remove_from_history
+
+        def fails(self: object, history: ColumnMap, ids: list[str]) -> None:
+            raise SheetsError("POST :batchUpdate: HTTP 503", status=503, retryable=True)
+
+        monkeypatch.setattr(type(duties), "_remove_from_history", fails)
+        with pytest.raises(SheetsError):
+            duties.rotate_history()
+        monkeypatch.setattr(type(duties), "_remove_from_history", real)
+        moved = duties.rotate_history()
+    assert moved == 150 - 100 + 10
+    _, archive = read_tab(sheet, TASKS_ARCHIVE)
+    assert [r["id"] for r in archive] == [f"id-{i:04d}" for i in range(60)], "each row once"
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert [r["id"] for r in history] == [f"id-{i:04d}" for i in range(60, 150)]
