@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import gspread
 
+from agent.config import Config
 from agent.coordination.enqueue import enqueue_tasks
 from agent.coordination.layout import init_spreadsheet
 from agent.schema import (
@@ -42,6 +44,29 @@ FAST_SETTINGS = {
     "MAX_ATTEMPTS": "5",
     "SOURCE_URL_POLICY": "any",
 }
+
+
+def agent_config(host: str, sheet: SheetsGateway, name: str, **overrides: Any) -> Config:
+    """Settings for an in-process :class:`~agent.worker.Orchestrator` on ``sheet``: the
+    processes' :data:`FAST_SETTINGS`, then ``overrides`` (field names, e.g. ``claim_batch=3``)."""
+    settings: dict[str, Any] = {k.lower(): v for k, v in FAST_SETTINGS.items()}
+    settings.update(overrides)
+    return Config.load(
+        worker_name=name,
+        spreadsheet_id=sheet.spreadsheet_id,
+        sheets_emulator_host=host,
+        **settings,
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Poll ``condition`` every 0.2 s; fail naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def make_sheet(client: gspread.Client, language: Language = "en") -> SheetsGateway:

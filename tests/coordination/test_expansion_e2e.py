@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from agent.coordination.enqueue import add_sources
 from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
-from tests.coordination.harness import Fleet, read_tab
+from tests.coordination.harness import Fleet, read_tab, wait_for
 from tests.sources.helpers import LocalSite, Route
 
 IDS = ["aaaaaaaaaa1", "bbbbbbbbbb2", "cccccccccc3", "dddddddddd4", "eeeeeeeeee5"]
@@ -95,14 +94,14 @@ def test_subscription_mode_rescans_for_new_videos_only(
     )
     (source_id,) = add_sources(sheet, [site.url("/channel.xml")])
     agent = fleet.start("subscriber", burst=False, RESCAN_HOURS="0.0005")  # every 1.8 s
-    _wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 2, 60, "the first scan")
+    wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 2, 60, "the first scan")
     site.routes["/channel.xml"] = Route(
         _rss([(IDS[2], "third"), (IDS[0], "first"), (IDS[1], "second")]),
         content_type="application/rss+xml",
     )
-    _wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 3, 60, "the rescan")
-    _wait_for(lambda: _source(sheet, source_id)["video_count"] == "3", 30, "the new count")
-    _wait_for(lambda: _source(sheet, source_id)["status"] == "PENDING", 30, "the status shown")
+    wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 3, 60, "the rescan")
+    wait_for(lambda: _source(sheet, source_id)["video_count"] == "3", 30, "the new count")
+    wait_for(lambda: _source(sheet, source_id)["status"] == "PENDING", 30, "the status shown")
     agent.popen.send_signal(signal.SIGTERM)
     assert agent.popen.wait(timeout=30) == 0
     _, history = read_tab(sheet, TASKS_HISTORY)
@@ -116,12 +115,3 @@ def test_subscription_mode_rescans_for_new_videos_only(
 def _source(sheet: SheetsGateway, source_id: str) -> dict[str, str]:
     _, rows = read_tab(sheet, SOURCES)
     return next(r for r in rows if r["id"] == source_id)
-
-
-def _wait_for(predicate, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")

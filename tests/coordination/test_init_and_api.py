@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gspread
 
-from agent import Config, Orchestrator
+from agent import Orchestrator
 from agent.coordination.layout import PROTECTION_DESCRIPTION, init_spreadsheet
 from agent.emulator import EmulatorServer
 from agent.schema import ALL_TABS, TASKS, TASKS_HISTORY, WORKERS
 from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
-from tests.coordination.harness import read_tab, seed_tasks
+from tests.coordination.harness import agent_config, read_tab, seed_tasks
 
 
 def _metadata(sheet: SheetsGateway) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -63,17 +63,7 @@ def test_init_repairs_headers_and_keeps_user_columns(gclient: gspread.Client) ->
 
 def test_python_api(emulator: EmulatorServer, sheet: SheetsGateway) -> None:
     ids = seed_tasks(sheet, 7)
-    config = Config.load(
-        worker_name="api-user",
-        spreadsheet_id=sheet.spreadsheet_id,
-        sheets_emulator_host=emulator.host_port,
-        heartbeat_seconds=1,
-        lease_seconds=5,
-        leader_lease_seconds=5,
-        claim_batch=3,
-        write_quota_per_minute=10_000,
-        read_quota_per_minute=10_000,
-    )
+    config = agent_config(emulator.host_port, sheet, "api-user", claim_batch=3)
     seen: list[str] = []
     with Orchestrator(config) as orchestrator:
         orchestrator.send_heartbeat()
@@ -93,20 +83,15 @@ def test_the_last_agents_leaving_leave_no_tombstone_behind(
     """The whole fleet stops: the leader makes its last pass before a follower's last rows
     turn into tombstones. Found by the reduced chaos run (two tombstone rows left in Tasks)."""
     ids = seed_tasks(sheet, 4)
-    common: dict[str, object] = {
-        "spreadsheet_id": sheet.spreadsheet_id,
-        "sheets_emulator_host": emulator.host_port,
-        "lease_seconds": 120,
-        "leader_lease_seconds": 90,
-        "write_quota_per_minute": 10_000,
-        "read_quota_per_minute": 10_000,
-    }
-    leader = Orchestrator(Config.load(worker_name="leader", heartbeat_seconds=1, **common))
+    slow = {"lease_seconds": 120, "leader_lease_seconds": 90}
+    leader = Orchestrator(agent_config(emulator.host_port, sheet, "leader", **slow))
     follower: Orchestrator | None = None
     try:
         assert leader.election.is_leader()
         # A follower that will not look at the election again before it stops.
-        follower = Orchestrator(Config.load(worker_name="follower", heartbeat_seconds=40, **common))
+        follower = Orchestrator(
+            agent_config(emulator.host_port, sheet, "follower", heartbeat_seconds=40, **slow)
+        )
         assert not follower.election.is_leader()
         for _ in ids:  # the last task's tombstone is still to be written (with the next write)
             assert follower.process_next_task(lambda url: None)

@@ -11,16 +11,15 @@ from agent.coordination.layout import init_spreadsheet
 from agent.schema import LEADER_ELECTION, TASKS, TASKS_DLQ, TASKS_HISTORY, WORKERS
 from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
-from tests.coordination.harness import ROOT, Fleet, check_drained, make_sheet, read_tab, seed_tasks
-
-
-def _wait(predicate, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.coordination.harness import (
+    ROOT,
+    Fleet,
+    check_drained,
+    make_sheet,
+    read_tab,
+    seed_tasks,
+    wait_for,
+)
 
 
 def _started(fleet: Fleet) -> int:
@@ -34,8 +33,10 @@ def test_sigterm_finishes_running_task_and_gives_back_the_rest(
 ) -> None:
     ids = set(seed_tasks(sheet, 12))
     agent = fleet.start("graceful", burst=False, CLAIM_BATCH="6", HANDLER_SLEEP_S="2")
-    _wait(lambda: _started(fleet) >= 1, 30, "the first task to start")
-    _wait(lambda: "graceful" in read_tab(sheet, LEADER_ELECTION)[1][0]["lease"], 30, "leadership")
+    wait_for(lambda: _started(fleet) >= 1, 30, "the first task to start")
+    wait_for(
+        lambda: "graceful" in read_tab(sheet, LEADER_ELECTION)[1][0]["lease"], 30, "leadership"
+    )
     agent.popen.send_signal(signal.SIGTERM)
     assert agent.popen.wait(timeout=30) == 0, agent.output()[-2000:]
     _, history = read_tab(sheet, TASKS_HISTORY)
@@ -61,7 +62,7 @@ def test_second_signal_gives_back_the_running_task_at_once(
 ) -> None:
     seed_tasks(sheet, 2)
     agent = fleet.start("hasty", burst=False, CLAIM_BATCH="1", HANDLER_SLEEP_S="60")
-    _wait(lambda: _started(fleet) >= 1, 30, "the task to start")
+    wait_for(lambda: _started(fleet) >= 1, 30, "the task to start")
     agent.popen.send_signal(signal.SIGINT)
     time.sleep(0.5)
     started = time.monotonic()
@@ -164,7 +165,7 @@ def test_check_reports_fresh_and_stale_heartbeats(sheet: SheetsGateway, fleet: F
         return subprocess.run(env_cmd, env=env, capture_output=True, timeout=60).returncode
 
     agent = fleet.start("alive", burst=False)
-    _wait(lambda: bool(read_tab(sheet, WORKERS)[1]), 30, "registration")
+    wait_for(lambda: bool(read_tab(sheet, WORKERS)[1]), 30, "registration")
     assert check("alive") == 0
     assert check("nobody") == 1
     agent.kill()

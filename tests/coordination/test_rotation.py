@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent import Config, Orchestrator
+from agent import Orchestrator
 from agent.coordination.lease import pending
 from agent.coordination.queue import Claim
 from agent.emulator import EmulatorServer
@@ -17,7 +17,7 @@ from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY, ColumnMap
 from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
 from agent.sources.model import Expansion, VideoEntry
-from tests.coordination.harness import read_tab
+from tests.coordination.harness import agent_config, read_tab
 
 
 def _fill_history(sheet: SheetsGateway, count: int) -> None:
@@ -43,17 +43,8 @@ def test_rotation_keeps_history_small_and_dedup_complete(
     emulator: EmulatorServer, sheet: SheetsGateway, tmp_path: Path
 ) -> None:
     _fill_history(sheet, 260)
-    config = Config.load(
-        worker_name="rotator",
-        spreadsheet_id=sheet.spreadsheet_id,
-        sheets_emulator_host=emulator.host_port,
-        history_max_rows=100,
-        archive_dir=tmp_path,
-        heartbeat_seconds=1,
-        lease_seconds=5,
-        leader_lease_seconds=5,
-        read_quota_per_minute=10_000,
-        write_quota_per_minute=10_000,
+    config = agent_config(
+        emulator.host_port, sheet, "rotator", history_max_rows=100, archive_dir=tmp_path
     )
     with Orchestrator(config) as orchestrator:
         duties = orchestrator.leader
@@ -89,17 +80,7 @@ def test_a_rotation_that_failed_after_archiving_archives_once(
     """The History delete fails after the archive append; the next rotation moves the same
     rows out of History without archiving them a second time."""
     _fill_history(sheet, 150)
-    config = Config.load(
-        worker_name="rotator",
-        spreadsheet_id=sheet.spreadsheet_id,
-        sheets_emulator_host=emulator.host_port,
-        history_max_rows=100,
-        heartbeat_seconds=1,
-        lease_seconds=5,
-        leader_lease_seconds=5,
-        read_quota_per_minute=10_000,
-        write_quota_per_minute=10_000,
-    )
+    config = agent_config(emulator.host_port, sheet, "rotator", history_max_rows=100)
     with Orchestrator(config) as orchestrator:
         duties = orchestrator.leader
         duties._last_heal = time.monotonic()  # the leader thread leaves rotation to the test

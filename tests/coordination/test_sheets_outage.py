@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from agent.config import Config
 from agent.coordination.enqueue import add_sources
 from agent.coordination.lease import LeaseState
 from agent.coordination.queue import Outcome, QueueTab
@@ -27,19 +26,10 @@ from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.retry import RetryPolicy
 from agent.worker import Orchestrator
-from tests.coordination.harness import make_sheet, read_tab, seed_tasks
+from tests.coordination.harness import agent_config, make_sheet, read_tab, seed_tasks, wait_for
 from tests.sources.helpers import LocalSite, Route
 
 IDS = ["aaaaaaaaaa1", "bbbbbbbbbb2", "cccccccccc3", "dddddddddd4"]
-FAST = {
-    "heartbeat_seconds": 1,
-    "lease_seconds": 5,
-    "leader_lease_seconds": 5,
-    "poll_seconds": 0.2,
-    "read_quota_per_minute": 100_000,
-    "write_quota_per_minute": 100_000,
-    "source_url_policy": "any",
-}
 
 
 def _embeds(ids: list[str]) -> str:
@@ -70,15 +60,6 @@ def _run_in_thread(orchestrator: Orchestrator, **kwargs: Any) -> tuple[threading
     return thread, errors
 
 
-def _wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.parametrize("landed", [False, True], ids=["append-lost", "append-landed"])
 def test_a_failed_task_append_neither_strands_the_source_nor_loses_videos(
     emulator: EmulatorServer,
@@ -102,12 +83,7 @@ def test_a_failed_task_append_neither_strands_the_source_nor_loses_videos(
 
     monkeypatch.setattr(SheetsGateway, "append", failing_append)
     add_sources(sheet, [site.url("/embeds.html")])
-    config = Config.load(
-        worker_name="leader",
-        spreadsheet_id=sheet.spreadsheet_id,
-        sheets_emulator_host=emulator.host_port,
-        **FAST,
-    )
+    config = agent_config(emulator.host_port, sheet, "leader")
     with Orchestrator(config) as orchestrator:
         thread, errors = _run_in_thread(orchestrator)
 
@@ -117,7 +93,7 @@ def test_a_failed_task_append_neither_strands_the_source_nor_loses_videos(
             return len(history) == 1 and len(tasks_done) >= len(IDS)
 
         try:
-            _wait(settled, 60, "the source to be expanded again and its tasks done")
+            wait_for(settled, 60, "the source to be expanded again and its tasks done")
         finally:
             orchestrator.request_stop()
             thread.join(timeout=30)
@@ -140,23 +116,17 @@ def test_an_agent_rides_out_an_outage_longer_than_its_retries(tmp_path: Path) ->
     )
     sheet = make_sheet(client)
     ids = seed_tasks(sheet, 40)
-    config = Config.load(
-        worker_name="survivor",
-        spreadsheet_id=sheet.spreadsheet_id,
-        sheets_emulator_host=first.host_port,
-        claim_batch=2,
-        **FAST,
-    )
+    config = agent_config(first.host_port, sheet, "survivor", claim_batch=2)
     second: EmulatorServer | None = None
     orchestrator = Orchestrator(config, client=client)
     try:
         thread, errors = _run_in_thread(orchestrator)
-        _wait(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= 4, 30, "some tasks done")
+        wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= 4, 30, "some tasks done")
         first.stop()
         time.sleep(3.0)  # many times the retry budget
         assert thread.is_alive() and not errors, errors
         second = EmulatorServer(port=port, data_path=data).start()
-        _wait(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= len(ids), 60, "the drain")
+        wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= len(ids), 60, "the drain")
     finally:
         orchestrator.request_stop()
         thread.join(timeout=30)
@@ -231,17 +201,11 @@ def test_a_source_whose_tasks_are_always_refused_ends_in_the_dlq(
 
     monkeypatch.setattr(SheetsGateway, "append", refusing_append)
     add_sources(sheet, [site.url("/embeds.html")])
-    config = Config.load(
-        worker_name="leader",
-        spreadsheet_id=sheet.spreadsheet_id,
-        sheets_emulator_host=emulator.host_port,
-        max_attempts=2,
-        **FAST,
-    )
+    config = agent_config(emulator.host_port, sheet, "leader", max_attempts=2)
     with Orchestrator(config) as orchestrator:
         thread, errors = _run_in_thread(orchestrator)
         try:
-            _wait(lambda: bool(read_tab(sheet, SOURCES_DLQ)[1]), 60, "the source in Sources DLQ")
+            wait_for(lambda: bool(read_tab(sheet, SOURCES_DLQ)[1]), 60, "the source in Sources DLQ")
         finally:
             orchestrator.request_stop()
             thread.join(timeout=30)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,13 +106,3 @@ def agent_factory(gclient: gspread.Client, sheet: SheetsGateway) -> Iterator[Age
     yield build
     for orchestrator in started:
         orchestrator.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0, what: str = "") -> None:
-    """Poll ``condition`` every 0.1 s; fail naming ``what`` after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or condition}")
