@@ -24,7 +24,7 @@ from agent.coordination.cas import (
     set_cell_request,
 )
 from agent.coordination.lease import LeaseState, pending
-from agent.coordination.queue import Claim, Outcome
+from agent.coordination.queue import Claim, Outcome, ids_in_tail
 from agent.errors import AgentError, InvalidUrlError, SheetsError, SourceError
 from agent.logs import redact
 from agent.schema import (
@@ -414,12 +414,7 @@ class LeaderDuties:
         """Which of ``ids`` the archive tab's last rows already hold (one read)."""
         cmap = self._column_map(TASKS_ARCHIVE)
         assert cmap is not None
-        info = self.orc.gateway.tab(TASKS_ARCHIVE.title)
-        first = max(2, info.row_count - ROTATE_CHUNK_ROWS - len(ids))
-        (values,) = self.orc.gateway.read(
-            [column_range(TASKS_ARCHIVE.title, cmap.col("id"), first)]
-        )
-        return {row[0] for row in values if row} & set(ids)
+        return ids_in_tail(self.orc.gateway, TASKS_ARCHIVE.title, cmap.col("id"), ids)
 
     def _archive(self, records: list[dict[str, str]]) -> None:
         archive_dir = self.orc.config.archive_dir

@@ -87,6 +87,17 @@ class Problem:
     reason: str
 
 
+def ids_in_tail(
+    gateway: SheetsGateway, title: str, id_col: int, row_ids: Sequence[str], tail: int = 5_000
+) -> set[str]:
+    """Which of ``row_ids`` the ID column of tab ``title`` holds in (about) its last ``tail``
+    rows: where an append from a moment ago would be (one read)."""
+    info = gateway.tab(title)
+    first = max(2, info.row_count - tail - len(row_ids))
+    (values,) = gateway.read([column_range(title, id_col, first)])
+    return {row[0] for row in values if row} & set(row_ids)
+
+
 class QueueTab:
     """One queue tab and its History and DLQ tabs, seen by one agent."""
 
@@ -512,12 +523,7 @@ class QueueTab:
 
     def ids_in(self, target: TabSpec, row_ids: Sequence[str]) -> set[str]:
         """Which of ``row_ids`` appear in ``target``'s ID column (reads the column's tail)."""
-        cmap = self.maps[target.title]
-        info = self.gateway.tab(target.title)
-        first = max(2, info.row_count - 5_000)
-        (values,) = self.gateway.read([column_range(target.title, cmap.col("id"), first)])
-        found = {row[0] for row in values if row}
-        return found & set(row_ids)
+        return ids_in_tail(self.gateway, target.title, self.maps[target.title].col("id"), row_ids)
 
     # ----------------------------------------------------------------- compaction
     def _add_tombstones(self, batch: WriteBatch) -> None:
@@ -572,18 +578,7 @@ class QueueTab:
 
     def rows_holding(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which (row ID, lease text) pairs some row of the tab holds right now (one read)."""
-        id_col, lease_col = self.cmap.col("id"), self.cmap.col("lease")
-        ids, leases = self.gateway.read(
-            [
-                column_range(self.spec.title, id_col, 2),
-                column_range(self.spec.title, lease_col, 2),
-            ]
-        )
-        present = {
-            (id_row[0] if id_row else "", leases[i][0] if i < len(leases) and leases[i] else "")
-            for i, id_row in enumerate(ids)
-        }
-        return pairs & present
+        return pairs & set(self._id_lease_pairs())
 
     def compact(self, count: int = 500, *, project: bool = True) -> int:
         """Leader's pass: fix display cells of the top rows and remove tombstones (one write).
@@ -629,6 +624,11 @@ class QueueTab:
 
     def locate(self, row_ids: Sequence[str]) -> dict[str, str]:
         """The current lease text of each row in ``row_ids`` that is still in the tab."""
+        wanted = set(row_ids)
+        return {row_id: lease for row_id, lease in self._id_lease_pairs() if row_id in wanted}
+
+    def _id_lease_pairs(self) -> list[tuple[str, str]]:
+        """(ID, Lease) of every row below the header, in sheet order (one ``batchGet``)."""
         id_col, lease_col = self.cmap.col("id"), self.cmap.col("lease")
         ids, leases = self.gateway.read(
             [
@@ -636,11 +636,10 @@ class QueueTab:
                 column_range(self.spec.title, lease_col, 2),
             ]
         )
-        wanted = set(row_ids)
-        found: dict[str, str] = {}
-        for position, id_row in enumerate(ids):
-            row_id = id_row[0] if id_row else ""
-            if row_id in wanted:
-                lease_row = leases[position] if position < len(leases) else []
-                found[row_id] = lease_row[0] if lease_row else ""
-        return found
+        return [
+            (
+                id_row[0] if id_row else "",
+                leases[i][0] if i < len(leases) and leases[i] else "",
+            )
+            for i, id_row in enumerate(ids)
+        ]
