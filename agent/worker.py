@@ -243,7 +243,7 @@ class Orchestrator:
             batch = WriteBatch()
             if not self.registry.plan(workers, batch, status):
                 self.registry.restore_row(status)
-            self._size_window(workers)
+            self._note_active_workers(workers)
             self.tasks.renew_requests(list(self.held_tasks.values()), batch)
             self.sources.renew_requests(list(self.held_sources.values()), batch)
             if not self._stopping.is_set():
@@ -252,7 +252,7 @@ class Orchestrator:
             self._drop_lost()
         self.last_heartbeat_monotonic = time.monotonic()
 
-    def _size_window(self, workers: Sequence[Sequence[str]]) -> None:
+    def _note_active_workers(self, workers: Sequence[Sequence[str]]) -> None:
         """Remember how many agents are active (the claim window is sized by it)."""
         self._active_workers = max(1, self.registry.active_count(workers))
 
