@@ -22,8 +22,8 @@ demo: setup-py
 	$(RUN) orc demo
 
 lint: setup-py
-	$(RUN) ruff check agent tests
-	$(RUN) ruff format --check agent tests
+	$(RUN) ruff check agent packages tests
+	$(RUN) ruff format --check agent packages tests
 
 typecheck: setup-py
 	$(RUN) mypy

@@ -1,6 +1,6 @@
 """Shared fixtures: an in-thread Sheets emulator and real gspread clients pointed at it.
 
-* ``emulator_server`` (session): one :class:`~agent.emulator.EmulatorServer` on a free loopback
+* ``emulator_server`` (session): one :class:`~sheets_emulator.EmulatorServer` on a free loopback
   port, in memory.
 * ``emulator``: the same server, reset (data, stats, quota windows) and back to default settings
   (no latency, no quota, no faults) for each test.
@@ -17,8 +17,8 @@ from typing import Any
 
 import gspread
 import pytest
+from sheets_emulator import EmulatorServer
 
-from agent.emulator import EmulatorServer
 from agent.sheets.client import make_client
 
 #: Pacing wide open: tests exercise the emulator, not the agent's token bucket.

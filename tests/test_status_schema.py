@@ -12,11 +12,11 @@ from typing import Any
 import gspread
 import jsonschema
 import pytest
+from sheets_emulator import EmulatorServer
 
 from agent.config import Config
 from agent.coordination.enqueue import enqueue_tasks
 from agent.coordination.layout import init_spreadsheet
-from agent.emulator import EmulatorServer
 from agent.schema import ALL_TABS, Language
 from agent.sheets.gateway import SheetsGateway
 from agent.status import snapshot

@@ -9,8 +9,6 @@ from types import FrameType
 
 import click
 
-from agent.emulator import EmulatorServer
-
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
@@ -73,6 +71,12 @@ def emulator(
     Example:
       orc emulator --port 8085 --data emulator.sqlite --quota
     """
+    try:
+        from sheets_emulator import EmulatorServer
+    except ImportError:
+        raise click.ClickException(
+            "the emulator is not installed: pip install 'yt-gsheet-orchestrator[emulator]'"
+        ) from None
     try:
         server = EmulatorServer(
             host=host,

@@ -76,7 +76,7 @@ class DemoSession:
 
     def run(self) -> int:
         """Run the demo; every server and process is stopped before this returns."""
-        from agent.emulator import EmulatorServer
+        from sheets_emulator import EmulatorServer
 
         with ExitStack() as stack:
             stack.callback(self._remove_workdir)

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import gspread
+from sheets_emulator import EmulatorServer
 
 from agent.config import Config
-from agent.emulator import EmulatorServer
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
 from tests.bench.tap import PURPOSES, Tap, UserTally

@@ -2,8 +2,8 @@
 
 The emulator's own stats count requests by endpoint and user. To say *why* an agent made a call
 (claiming, finishing, heartbeat, leader work, start and stop ...) and how many compare-and-sets
-lost a race, :class:`Tap` wraps :meth:`agent.emulator.app.App.handle` of an in-process
-:class:`~agent.emulator.EmulatorServer` (instrumentation of this process only; the agent's code
+lost a race, :class:`Tap` wraps :meth:`sheets_emulator.app.App.handle` of an in-process
+:class:`~sheets_emulator.EmulatorServer` (instrumentation of this process only; the agent's code
 is untouched) and reads each request and reply the way a packet capture would:
 
 * reads (``values:batchGet``) by the tabs and shapes of their ranges, with the cells returned;

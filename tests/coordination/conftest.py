@@ -7,8 +7,8 @@ from pathlib import Path
 
 import gspread
 import pytest
+from sheets_emulator import EmulatorServer
 
-from agent.emulator import EmulatorServer
 from agent.sheets.gateway import SheetsGateway
 from tests.coordination.harness import Fleet, make_sheet
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import signal
 import time
 
-from agent.emulator import EmulatorServer
+from sheets_emulator import EmulatorServer
+
 from agent.schema import TASKS_HISTORY, ColumnMap
 from agent.sheets.gateway import SheetsGateway
 from tests.coordination.harness import Fleet, check_drained, overlaps, read_tab, seed_tasks

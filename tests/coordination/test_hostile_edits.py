@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 import threading
 
-from agent.emulator import EmulatorServer
+from sheets_emulator import EmulatorServer
+
 from agent.schema import TASKS, TASKS_HISTORY, ColumnMap
 from agent.sheets.a1 import column_letter, quote_title
 from agent.sheets.gateway import SheetsGateway

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import gspread
+from sheets_emulator import EmulatorServer
 
 from agent import Orchestrator
 from agent.coordination.layout import PROTECTION_DESCRIPTION, init_spreadsheet
-from agent.emulator import EmulatorServer
 from agent.schema import ALL_TABS, TASKS, TASKS_HISTORY, WORKERS
 from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway

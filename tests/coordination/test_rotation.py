@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from sheets_emulator import EmulatorServer
 
 from agent import Orchestrator
 from agent.coordination.lease import pending
 from agent.coordination.queue import Claim
-from agent.emulator import EmulatorServer
 from agent.errors import SheetsError
 from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY, ColumnMap
 from agent.sheets.a1 import quote_title

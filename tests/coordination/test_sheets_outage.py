@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sheets_emulator import EmulatorServer
 
 from agent.coordination.enqueue import add_sources
 from agent.coordination.lease import LeaseState
 from agent.coordination.queue import Outcome, QueueTab
-from agent.emulator import EmulatorServer
 from agent.errors import AmbiguousWriteError, SheetsError
 from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.client import make_client

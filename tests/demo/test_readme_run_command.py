@@ -12,9 +12,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from sheets_emulator import EmulatorServer
 
 from agent.demo import catalog
-from agent.emulator import EmulatorServer
 from agent.schema import SOURCES, SOURCES_DLQ, TASKS, TASKS_DLQ, TASKS_HISTORY, ColumnMap, TabSpec
 from agent.sheets.client import make_client
 from tests.demo.support import clean_environment, copy_working_tree, demo_summary, readme_block

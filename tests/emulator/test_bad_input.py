@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gspread
 import requests
+from sheets_emulator import EmulatorServer
 
-from agent.emulator import EmulatorServer
 from tests.emulator.helpers import SHEETS, api_error, raw
 
 LONG = "x" * 50_001

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sheets_emulator import EmulatorServer
 
-from agent.emulator import EmulatorServer
 from agent.sheets.retry import RetryPolicy
 from tests.conftest import ClientFactory
 from tests.emulator.cassette_replay import EXCLUDED, Result, replay

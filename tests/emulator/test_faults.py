@@ -6,8 +6,8 @@ import time
 
 import gspread
 import requests
+from sheets_emulator import EmulatorServer
 
-from agent.emulator import EmulatorServer
 from tests.emulator.helpers import control
 
 ALL_KINDS = {"http_429", "http_500", "http_503", "slow", "lost_cut", "lost_503"}

@@ -14,8 +14,8 @@ from typing import Any
 import gspread
 import pytest
 import requests
+from sheets_emulator import EmulatorServer
 
-from agent.emulator import EmulatorServer
 from agent.sheets.client import make_client
 from tests.conftest import UNPACED
 

@@ -7,8 +7,8 @@ import time
 import gspread
 import pytest
 import requests
+from sheets_emulator import EmulatorServer
 
-from agent.emulator import EmulatorServer
 from agent.errors import QuotaExceededError
 from agent.sheets.retry import RetryPolicy
 from tests.conftest import ClientFactory

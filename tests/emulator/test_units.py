@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from agent.emulator import a1
-from agent.emulator.fieldmask import apply_mask, merge_masked, parse_mask
-from agent.emulator.javaregex import (
+from sheets_emulator import a1
+from sheets_emulator.fieldmask import apply_mask, merge_masked, parse_mask
+from sheets_emulator.javaregex import (
     JavaRegexError,
     as_literal,
     compile_java,
@@ -16,7 +15,7 @@ from agent.emulator.javaregex import (
     parse_replacement,
     translate,
 )
-from agent.emulator.values import format_number, general_number, parse_user_entered
+from sheets_emulator.values import format_number, general_number, parse_user_entered
 
 
 @pytest.mark.parametrize(

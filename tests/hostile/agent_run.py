@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gspread
+from sheets_emulator import EmulatorServer
 
 from agent.config import Config
-from agent.emulator import EmulatorServer
 from agent.handlers import noop
 from agent.schema import ALL_TABS, SOURCES_DLQ, SOURCES_HISTORY, TabSpec
 from agent.sheets.client import make_client

@@ -11,10 +11,10 @@ from typing import Any
 import gspread
 import pytest
 from click.testing import CliRunner
+from sheets_emulator import EmulatorServer
 
 from agent.cli import cli
 from agent.config import Config
-from agent.emulator import EmulatorServer
 from agent.sheets.gateway import SheetsGateway
 from agent.worker import Orchestrator
 from tests.coordination.harness import make_sheet

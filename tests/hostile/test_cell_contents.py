@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sheets_emulator import EmulatorServer
 
 from agent.coordination.enqueue import add_sources, enqueue_tasks
-from agent.emulator import EmulatorServer
 from agent.schema import (
     MAX_CELL_CHARS,
     SOURCES_HISTORY,

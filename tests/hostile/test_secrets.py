@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sheets_emulator import EmulatorServer
 
 from agent.coordination.enqueue import enqueue_tasks
-from agent.emulator import EmulatorServer
 from agent.logs import redact, setup_logging
 from agent.schema import TASKS_DLQ
 from agent.sheets.client import SCOPES

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sheets_emulator import EmulatorServer
 
-from agent.emulator import EmulatorServer
 from agent.schema import TASKS, TASKS_HISTORY, ColumnMap, Status
 from agent.sheets.a1 import column_letter, quote_title
 from agent.sheets.gateway import SheetsGateway

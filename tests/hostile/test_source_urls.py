@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sheets_emulator import EmulatorServer
 
-from agent.emulator import EmulatorServer
 from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS_HISTORY, Status
 from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway

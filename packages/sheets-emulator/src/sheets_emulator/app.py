@@ -1,0 +1,257 @@
+"""The transport-free application: routing, latency, quota, faults, stats, control endpoints.
+
+:meth:`App.handle` turns (method, target, headers, body) into a :class:`Reply`; the HTTP layer
+only reads requests and writes replies, so everything here is testable without sockets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sheets_emulator import faults as fault_kinds
+from sheets_emulator.errors import ApiError
+from sheets_emulator.faults import Faults
+from sheets_emulator.quota import Quota, quota_error
+from sheets_emulator.routes import Route, match
+from sheets_emulator.service import Service
+from sheets_emulator.stats import Stats
+from sheets_emulator.wire import JSON_TYPE, Request, Response
+
+log = logging.getLogger("sheets_emulator")
+
+CONTROL_PREFIX = "/_emulator/"
+_READ_POSTS = (":batchGetByDataFilter", "developerMetadata:search")
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE_ASCII = json.JSONEncoder(separators=(",", ":")).encode
+
+
+@dataclass
+class Reply:
+    """What to send back: a status, headers and body; or nothing at all (``cut``)."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    cut: bool = False
+
+
+@dataclass
+class Settings:
+    """Run-time settings (``PUT /_emulator/config`` changes them)."""
+
+    latency_ms: int = 0
+    quota: bool = False
+    per_user_per_minute: int = 60
+    per_project_per_minute: int = 300
+    quota_window_s: float = 60.0
+    fault_rate: float = 0.0
+    seed: int | None = None
+    slow_ms: int = 1000
+
+
+def _json_reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Reply:
+    out = {"Content-Type": JSON_TYPE}
+    out.update(headers or {})
+    try:
+        data = _ENCODE(body).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (accepted, as Google does): send them escaped
+        data = _ENCODE_ASCII(body).encode("ascii")
+    return Reply(status, data, out)
+
+
+def error_reply(error: ApiError) -> Reply:
+    """A reply carrying Google's error envelope."""
+    return _json_reply(error.code, error.body(), error.headers)
+
+
+class App:
+    """The emulator behind the HTTP server."""
+
+    def __init__(self, service: Service, settings: Settings | None = None) -> None:
+        self.service = service
+        self.settings = settings or Settings()
+        self.stats = Stats()
+        self.quota = Quota()
+        self.faults = Faults()
+        self._lock = threading.Lock()
+        self.configure(**vars(self.settings))
+
+    # -- configuration -----------------------------------------------------------------------
+
+    def configure(self, **changes: Any) -> dict[str, Any]:
+        """Change run-time settings; unknown names or bad values raise ValueError."""
+        with self._lock:
+            current = vars(self.settings).copy()
+            unknown = set(changes) - set(current)
+            if unknown:
+                raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+            current.update(changes)
+            settings = _validated(current)
+            self.settings = settings
+            self.quota.per_user = settings.per_user_per_minute
+            self.quota.per_project = settings.per_project_per_minute
+            self.quota.window_s = settings.quota_window_s
+            self.faults.configure(rate=settings.fault_rate, slow_ms=settings.slow_ms)
+            if "seed" in changes:
+                self.faults.set_seed(settings.seed)
+            return self.config()
+
+    def config(self) -> dict[str, Any]:
+        """The current settings as JSON."""
+        return dict(vars(self.settings))
+
+    def reset(self, stats_only: bool = False) -> None:
+        """Forget stats and quota windows (and, unless ``stats_only``, all data)."""
+        if not stats_only:
+            self.service.reset()
+        self.stats.reset()
+        self.quota.reset()
+        self.faults.reseed()
+
+    def stats_json(self) -> dict[str, Any]:
+        """``GET /_emulator/stats``."""
+        out = self.stats.snapshot()
+        out["quota"]["usage"] = self.quota.usage()
+        out["config"] = self.config()
+        out["data"] = self.service.describe()
+        return out
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        """Answer one HTTP request (``headers`` keys in lower case)."""
+        split = urlsplit(target)
+        path = split.path
+        params = parse_qs(split.query, keep_blank_values=True)
+        if path.startswith(CONTROL_PREFIX) or path.rstrip("/") == CONTROL_PREFIX.rstrip("/"):
+            return self._control(method, path, params, body)
+        found = match(method, path)
+        if found is None:
+            reply = error_reply(ApiError(404, f"Method not found: {method} {path}"))
+            self.stats.status(404)
+            return reply
+        route, args = found
+        user = _bearer(headers)
+        kind = _kind(route, method, path)
+        self.stats.request(method, kind, route.name, user)
+        reply = self._api(
+            route, kind, Request(method, path, params, body, user, self.service, args)
+        )
+        self.stats.status(0 if reply.cut else reply.status)
+        return reply
+
+    def _api(self, route: Route, kind: str, req: Request) -> Reply:
+        settings = self.settings
+        if settings.latency_ms > 0:
+            time.sleep(settings.latency_ms / 1000)
+        if settings.quota and kind in ("read", "write"):
+            refusal = self.quota.admit(kind, req.user)
+            if refusal is not None:
+                scope = "user" if "per user" in refusal.message else "project"
+                self.stats.quota(kind, scope)
+                return error_reply(refusal)
+        fault = self.faults.draw(kind == "write") if kind in ("read", "write") else None
+        if fault is not None:
+            self.stats.fault(fault)
+            if fault in fault_kinds.BEFORE:
+                return error_reply(_fault_error(fault, kind, settings.per_user_per_minute))
+            if fault == fault_kinds.SLOW:
+                time.sleep(self.faults.slow_ms / 1000)
+        reply = self._call(route, req)
+        if fault == fault_kinds.LOST_CUT:
+            return Reply(0, cut=True)
+        if fault == fault_kinds.LOST_503:
+            return error_reply(_fault_error(fault_kinds.HTTP_503, kind, 0))
+        return reply
+
+    def _call(self, route: Route, req: Request) -> Reply:
+        try:
+            result = route.handler(req)
+        except ApiError as exc:
+            return error_reply(exc)
+        except Exception:
+            log.exception("emulator: %s %s failed", req.method, req.path)
+            return error_reply(ApiError(500, "Internal error encountered."))
+        if isinstance(result, Response):
+            if result.raw is not None:
+                headers = {"Content-Type": result.content_type, **result.headers}
+                return Reply(result.status, result.raw, headers)
+            if result.body is None:
+                return Reply(result.status, b"", dict(result.headers))
+            return _json_reply(result.status, result.body, result.headers)
+        return _json_reply(200, result)
+
+    def _control(self, method: str, path: str, params: dict[str, list[str]], body: bytes) -> Reply:
+        name = path[len(CONTROL_PREFIX) :].strip("/")
+        try:
+            if (method, name) == ("GET", "health"):
+                return _json_reply(200, {"status": "ok", "data": self.service.describe()})
+            if (method, name) == ("GET", "stats"):
+                return _json_reply(200, self.stats_json())
+            if (method, name) == ("POST", "reset"):
+                stats_only = params.get("stats_only", ["false"])[0].lower() in ("1", "true", "yes")
+                self.reset(stats_only=stats_only)
+                return _json_reply(200, {"reset": "stats" if stats_only else "all"})
+            if (method, name) == ("GET", "config"):
+                return _json_reply(200, self.config())
+            if (method, name) in (("PUT", "config"), ("POST", "config"), ("PATCH", "config")):
+                changes = json.loads(body or b"{}")
+                if not isinstance(changes, dict):
+                    raise ValueError("the body must be a JSON object")
+                return _json_reply(200, self.configure(**changes))
+        except (ValueError, TypeError) as exc:
+            return error_reply(ApiError(400, f"Bad control request: {exc}"))
+        return error_reply(ApiError(404, f"Unknown control endpoint: {method} {path}"))
+
+
+def _validated(values: dict[str, Any]) -> Settings:
+    settings = Settings(**values)
+    if not isinstance(settings.latency_ms, int) or settings.latency_ms < 0:
+        raise ValueError("latency_ms must be an integer >= 0")
+    if not isinstance(settings.quota, bool):
+        raise ValueError("quota must be true or false")
+    for name in ("per_user_per_minute", "per_project_per_minute"):
+        value = getattr(settings, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1")
+    if not isinstance(settings.quota_window_s, (int, float)) or settings.quota_window_s <= 0:
+        raise ValueError("quota_window_s must be > 0")
+    if not isinstance(settings.fault_rate, (int, float)) or not 0 <= settings.fault_rate <= 1:
+        raise ValueError("fault_rate must be between 0 and 1")
+    if settings.seed is not None and (
+        not isinstance(settings.seed, int) or isinstance(settings.seed, bool)
+    ):
+        raise ValueError("seed must be an integer or null")
+    if not isinstance(settings.slow_ms, int) or settings.slow_ms < 0:
+        raise ValueError("slow_ms must be an integer >= 0")
+    return settings
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
+    value = headers.get("authorization") or ""
+    if value.lower().startswith("bearer "):
+        token = value[7:].strip()
+        if token:
+            return token
+    return "anonymous"
+
+
+def _kind(route: Route, method: str, path: str) -> str:
+    if route.kind == "write" and method == "POST" and path.endswith(_READ_POSTS):
+        return "read"
+    return route.kind
+
+
+def _fault_error(fault: str, kind: str, per_user: int) -> ApiError:
+    if fault == fault_kinds.HTTP_429:
+        return quota_error(kind, "user", per_user, 1.0)
+    if fault == fault_kinds.HTTP_500:
+        return ApiError(500, "Internal error encountered.")
+    return ApiError(503, "The service is currently unavailable.")
