@@ -1,10 +1,10 @@
-"""Who sent what: the only place the benchmarks read the emulator's stats and a request's sender.
+"""The only place the benchmarks read the emulator's stats: :func:`counts`.
 
-Every figure per agent comes from here: :func:`counts` turns ``EmulatorServer.stats()`` into
-read and write counts per client, the 429s sent and the quota's refusals; :func:`sender` names
-the client of one request for the :class:`~bench.tap.Tap`. When the emulator changes how it
-identifies a client (today the bearer token is the worker's name; a fleet may come to share one
-token and be told apart by a client label), these two functions are what changes.
+Every figure per agent comes from here: read and write counts per client (``users`` in the
+stats: the client's label, today the bearer token, which the agent sets to its worker name), the
+429s sent and the quota's refusals. The tap names the sender of each request the same way
+(``bench.tap._user``). When the emulator changes how it tells clients apart (a fleet sharing one
+quota identity, told apart by a client label), these are the two places that change.
 """
 
 from __future__ import annotations
@@ -46,9 +46,3 @@ def counts(stats: Mapping[str, Any]) -> EmulatorCounts:
         http_429=int(stats["http_429_sent"]),
         quota_refused={str(k): int(v) for k, v in stats["quota"]["by_limit"].items()},
     )
-
-
-def sender(headers: Mapping[str, str]) -> str:
-    """The client that sent a request with these (lower-cased) headers, as the stats name it."""
-    auth = headers.get("authorization", "")
-    return auth.split(" ", 1)[1] if auth.lower().startswith("bearer ") else "anonymous"
