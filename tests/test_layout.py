@@ -8,6 +8,7 @@ every package the agent has, with a picture GitHub can show.
 from __future__ import annotations
 
 import ast
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -91,3 +92,11 @@ def test_package_picture_is_plain_svg_with_real_text() -> None:
     for name in ("cli/", "runtime/", "coordination/", "sources/", "sheets/", "sheets-emulator"):
         assert name in labels
     assert "Apps Script" in labels
+
+
+def test_architecture_page_links_point_at_files() -> None:
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    targets = [t for t in re.findall(r"\]\(([^)#\s]+)\)", text) if "://" not in t]
+    assert "packages.svg" in targets
+    missing = [t for t in targets if not (ARCHITECTURE.parent / t).resolve().exists()]
+    assert missing == []
