@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 RUN := $(UV) run --frozen
 
-.PHONY: setup setup-py setup-js demo test lint typecheck test-py test-js bench bench-quick chaos schema-js wheel clean
+.PHONY: setup setup-py setup-js demo test lint typecheck test-py test-js bench bench-quick chaos schema-js wheel image clean
 
 setup: setup-py setup-js
 
@@ -52,6 +52,11 @@ schema-js: setup-py
 
 wheel: setup-py
 	$(UV) build --wheel
+
+# make image [IMAGE_ARGS="--no-run ..."]: the container image, built from Debian's packages with
+# podman and run (orc demo, orc check). Needs root; minutes, not part of make test.
+image:
+	bash scripts/build-image.sh $(IMAGE_ARGS)
 
 clean:
 	rm -rf .venv node_modules dist build tests/artifacts .pytest_cache .mypy_cache .ruff_cache
