@@ -26,6 +26,7 @@ state="${ORC_IMAGE_STATE:-$here/build/image}"
 storage_driver="${ORC_IMAGE_STORAGE_DRIVER:-overlay}"
 ca_bundle="${ORC_IMAGE_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 fresh_base=0
+no_cache=()
 run_checks=1
 install_deps=0
 podman_cmd="${PODMAN:-podman}"
@@ -48,6 +49,7 @@ options:
   --storage-driver NAME   overlay or vfs (vfs works where overlay cannot mount; default: $storage_driver)
   --ca-bundle FILE        certificates pip trusts during the build, or "none" for the image's own
                           (default: $ca_bundle, the host's, so a TLS-inspecting proxy works)
+  --no-cache              build every layer again (newer Debian and PyPI packages)
   --fresh-base            debootstrap and import the base again
   --no-run                build only: skip orc demo and orc check
   --install-deps          apt-get install what is missing (podman, runc, debootstrap) first
@@ -90,6 +92,7 @@ while [[ $# -gt 0 ]]; do
     --storage-driver) need_value "$@"; storage_driver="$2"; shift 2 ;;
     --ca-bundle) need_value "$@"; ca_bundle="$2"; shift 2 ;;
     --fresh-base) fresh_base=1; shift ;;
+    --no-cache) no_cache=(--no-cache); shift ;;
     --no-run) run_checks=0; shift ;;
     --install-deps) install_deps=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -185,6 +188,13 @@ export CONTAINERS_STORAGE_CONF="$conf_dir/storage.conf"
 export CONTAINERS_REGISTRIES_CONF="$conf_dir/registries.conf"
 printf '# Written by scripts/build-image.sh: no registry is searched.\nunqualified-search-registries = []\n' \
     >"$CONTAINERS_REGISTRIES_CONF"
+# For running podman by hand on what was built: `. build/image/podman/env.sh`.
+cat >"$conf_dir/env.sh" <<EOF
+# Written by scripts/build-image.sh: podman with the settings the image was built with.
+export CONTAINERS_CONF='$CONTAINERS_CONF'
+export CONTAINERS_STORAGE_CONF='$CONTAINERS_STORAGE_CONF'
+export CONTAINERS_REGISTRIES_CONF='$CONTAINERS_REGISTRIES_CONF'
+EOF
 podman() { command "$podman_cmd" "$@"; }
 echo "storage $storage_driver in $state/storage-$storage_driver; runtime runc; cgroups cgroupfs; ulimits nofile=$nofile nproc=$nproc"
 
@@ -248,12 +258,13 @@ fi
 step "3/6 image $tag (podman build -f examples/docker/Dockerfile --build-arg BASE=$base)"
 # Host networking for the build's apt-get and pip (nothing to set up, no firewall rules);
 # Docker's format keeps HEALTHCHECK and STOPSIGNAL, which the OCI format drops.
-# pip trusts the host's certificates (mounted read-only into each RUN, not kept in the image).
+# pip trusts the host's certificates: a build secret, mounted into the RUNs that use pip and
+# kept in no layer.
 ca_args=()
 if [[ "$ca_bundle" != none ]]; then
-    ca_args=(--volume "$(realpath "$ca_bundle"):/run/orc-build-ca.pem:ro" --build-arg PIP_CERT=/run/orc-build-ca.pem)
+    ca_args=(--secret "id=pip-ca,src=$(realpath "$ca_bundle")")
 fi
-podman build --format docker --network host --pull=never "${ca_args[@]}" \
+podman build --format docker --network host --pull=never "${ca_args[@]}" "${no_cache[@]}" \
     --build-arg "BASE=$base" -f "$here/examples/docker/Dockerfile" -t "$tag" "$here" ||
     die "podman build failed (see the step above)"
 
@@ -321,4 +332,4 @@ if [[ $run_checks -eq 1 ]]; then
     echo "orc check, no settings: exit $check_code, $(printf '%s' "$check_out" | tail -n 1)"
     printf '%s\n' "$health_out" | sed 's/^/orc check, agent: /'
 fi
-echo "run it: CONTAINERS_CONF=$CONTAINERS_CONF CONTAINERS_STORAGE_CONF=$CONTAINERS_STORAGE_CONF podman run --rm $tag --help"
+echo "run it: . $conf_dir/env.sh && podman run --rm $tag --help"
