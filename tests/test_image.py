@@ -204,3 +204,16 @@ def test_every_copied_path_exists_and_is_let_through_by_dockerignore(
     for source in sources:
         assert (ROOT / source).exists(), source
         assert any(source.rstrip("/") == a or source.startswith(a + "/") for a in allowed), source
+
+
+def test_every_pip_step_can_trust_the_ca_the_script_passes(dockerfile: DockerfileParser) -> None:
+    # The script hands the host's CA bundle over as the build secret `pip-ca`; a pip step
+    # without the mount would fail behind a TLS-inspecting proxy.
+    assert "id=pip-ca,src=" in SCRIPT.read_text(encoding="utf-8")
+    pip_steps = [
+        item["value"] for item in instructions(dockerfile, "RUN") if "pip" in item["value"]
+    ]
+    assert len(pip_steps) == 2
+    for step in pip_steps:
+        assert step.startswith("--mount=type=secret,id=pip-ca ")
+        assert "PIP_CERT=/run/secrets/pip-ca" in step
