@@ -1,6 +1,6 @@
 """Benchmark 4: what it costs the leader to expand a source, and to dedup against History.
 
-An in-process :class:`~agent.worker.Orchestrator` (user ``bench-leader``) leads; sources are
+An in-process :class:`~agent.runtime.Orchestrator` (user ``bench-leader``) leads; sources are
 YouTube-shaped playlists served offline through yt-dlp by ``SOURCE_EXTRACTORS`` =
 ``tests.bench.expansion:synthetic_extractors`` (:class:`~agent.sources.synthetic.SyntheticYoutubeIE`
 over this module's :data:`CATALOG`). History is seeded with 0 and 100,000 rows (appended by the
@@ -24,12 +24,12 @@ from typing import Any
 
 from agent.config import Config
 from agent.coordination.enqueue import add_sources
-from agent.leader import task_id_for
+from agent.runtime import Orchestrator
+from agent.runtime.feed import task_id_for
 from agent.schema import TASKS, TASKS_HISTORY, ColumnMap
 from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
 from agent.sources.synthetic import Catalog, SyntheticYoutubeIE, flat_video, synthetic_id
-from agent.worker import Orchestrator
 from tests.bench.common import BenchEmulator, wait_until
 from tests.bench.report import Section
 from tests.bench.tap import UserTally
@@ -98,7 +98,7 @@ class LeaderProbe:
         self._lock = threading.Lock()
         self._in_cycle: dict[str, float] = {}
         leader = orchestrator.leader
-        cycle, expand, refresh = leader.cycle, leader.expand, leader.refresh_index
+        cycle, expand, refresh = leader.cycle, leader.expand, leader.feed.refresh_index
 
         def timed_cycle(term: int) -> Any:
             before, started = self._tally().copy(), time.perf_counter()
@@ -131,12 +131,12 @@ class LeaderProbe:
             finally:
                 spent = time.perf_counter() - started
                 self._in_cycle["dedup_s"] = self._in_cycle.get("dedup_s", 0.0) + spent
-                self._in_cycle["index_keys"] = len(leader.index)
-                self._in_cycle["index_bytes"] = leader.index.approx_bytes()
+                self._in_cycle["index_keys"] = len(leader.feed.index)
+                self._in_cycle["index_bytes"] = leader.feed.index.approx_bytes()
 
         leader.cycle = timed_cycle  # type: ignore[method-assign]
         leader.expand = timed_expand  # type: ignore[method-assign]
-        leader.refresh_index = timed_refresh  # type: ignore[method-assign]
+        leader.feed.refresh_index = timed_refresh  # type: ignore[method-assign]
 
     @property
     def expanded(self) -> list[dict[str, Any]]:

@@ -84,14 +84,14 @@ def test_the_last_agents_leaving_leave_no_tombstone_behind(
     turn into tombstones. Found by the reduced chaos run (two tombstone rows left in Tasks)."""
     ids = seed_tasks(sheet, 4)
     slow = {"lease_seconds": 120, "leader_lease_seconds": 90}
-    leader = Orchestrator(agent_config(emulator.host_port, sheet, "leader", **slow))
+    leader = Orchestrator(agent_config(emulator.host_port, sheet, "leader", **slow)).start()
     follower: Orchestrator | None = None
     try:
         assert leader.election.is_leader()
         # A follower that will not look at the election again before it stops.
         follower = Orchestrator(
             agent_config(emulator.host_port, sheet, "follower", heartbeat_seconds=40, **slow)
-        )
+        ).start()
         assert not follower.election.is_leader()
         for _ in ids:  # the last task's tombstone is still to be written (with the next write)
             assert follower.process_next_task(lambda url: None)
