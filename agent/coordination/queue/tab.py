@@ -152,8 +152,7 @@ class QueueTab:
         if self.compacts:
             sheet_id = self.gateway.tab(self.spec.title).sheet_id
             project(rows, {p.row.row_id: p.lease for p in plans}, self.cmap, sheet_id, batch)
-        delete = self.compacts and not (self.protect_raw_rows and self.raw_rows)
-        self.tombstones.add_to(batch, delete=delete)
+        self.tombstones.add_to(batch, delete=self._may_delete())
         if not batch.flush(self.gateway) and unknown:
             self._resolve(unknown)
         if cycle.lost:
@@ -325,7 +324,11 @@ class QueueTab:
 
     def flush_tombstones(self) -> None:
         """Remove moved rows now (normally they ride along with the next claim)."""
-        self.tombstones.flush()
+        self.tombstones.flush(delete=self._may_delete())
+
+    def _may_delete(self) -> bool:
+        """Whether tombstones written now may be removed in the same batch."""
+        return self.compacts and not (self.protect_raw_rows and self.raw_rows)
 
     @property
     def has_tombstones(self) -> bool:

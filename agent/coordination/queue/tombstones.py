@@ -92,10 +92,10 @@ class Tombstones:
         sheet_id = self.gateway.tab(self.spec.title).sheet_id
         return delete_duplicates_request(sheet_id, [cmap.col("id"), cmap.col("lease")])
 
-    def flush(self) -> None:
+    def flush(self, *, delete: bool) -> None:
         """Write the pending tombstones now (normally they ride along with the next claim)."""
         batch = WriteBatch()
-        self.add_to(batch, delete=False)
+        self.add_to(batch, delete=delete)
         batch.flush(self.gateway)
 
     def remove(self) -> None:
