@@ -66,13 +66,3 @@ class InvalidUrlError(SourceError):
         super().__init__(url, reason)
         self.code = code
 
-
-class LeaseLostError(AgentError):
-    """This agent no longer holds a lease it believed it held."""
-
-
-class ShutdownRequested(BaseException):
-    """Raised to unwind a worker at once on a second SIGINT/SIGTERM.
-
-    A ``BaseException`` so that ``except Exception`` in user callbacks does not swallow it.
-    """
