@@ -65,4 +65,3 @@ class InvalidUrlError(SourceError):
     def __init__(self, url: str, code: str, reason: str) -> None:
         super().__init__(url, reason)
         self.code = code
-
