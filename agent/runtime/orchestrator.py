@@ -62,10 +62,14 @@ class Orchestrator:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Orchestrator:
         """Connect and start the heartbeat and leader threads (once; later calls do nothing)."""
+        self._ensure_started()
+        return self
+
+    def _ensure_started(self) -> _Parts:
         with self._lock:
             if self._parts is None:
                 self._parts = self._start()
-        return self
+            return self._parts
 
     def _start(self) -> _Parts:
         ctx, heartbeat = build_context(self.config, self.owner, self._stop, self._client)
@@ -78,10 +82,6 @@ class Orchestrator:
         leader = LeaderDuties(ctx)
         leader.start()
         return _Parts(ctx, heartbeat, runner, leader, StopSequence(ctx, heartbeat, runner, leader))
-
-    @property
-    def _started(self) -> _Parts:
-        return self.start()._parts  # type: ignore[return-value]
 
     def __enter__(self) -> Orchestrator:
         return self.start()
@@ -124,7 +124,7 @@ class Orchestrator:
     @property
     def context(self) -> AgentContext:
         """What the agent's components share (starts the agent if needed)."""
-        return self._started.ctx
+        return self._ensure_started().ctx
 
     @property
     def tasks(self) -> QueueTab:
@@ -144,7 +144,7 @@ class Orchestrator:
     @property
     def leader(self) -> LeaderDuties:
         """The leader's duties (acting only while this agent leads)."""
-        return self._started.leader
+        return self._ensure_started().leader
 
     @property
     def worker_id(self) -> str:
@@ -154,20 +154,20 @@ class Orchestrator:
     @property
     def last_heartbeat_monotonic(self) -> float:
         """When the last heartbeat went through (``time.monotonic``)."""
-        return self._started.heartbeat.last_monotonic
+        return self._ensure_started().heartbeat.last_monotonic
 
     # ------------------------------------------------------------------ tasks
     def send_heartbeat(self, status: WorkerStatus = WorkerStatus.ACTIVE) -> None:
         """One read and one write: worker row, every lease renewal, leadership."""
-        self._started.heartbeat.send(status)
+        self._ensure_started().heartbeat.send(status)
 
     def execute(self, claim: Claim, callback: Callback) -> ClaimOutcome | None:
         """Run ``callback`` on the claim's URL; an outcome to finish, or None if retried later."""
-        return self._started.runner.execute(claim, callback)
+        return self._ensure_started().runner.execute(claim, callback)
 
     def process_next_task(self, callback: Callback) -> bool:
         """Claim one task, run ``callback`` on its URL, record the result; False if no work."""
-        runner = self._started.runner
+        runner = self._ensure_started().runner
         if self.stopping:
             return False
         claim = runner.next_claim()
@@ -185,7 +185,7 @@ class Orchestrator:
         claim is due, as soon as a batch of them is waiting or nothing is running. When the
         Sheets API stays unavailable past the client's retries, the loop pauses and goes on.
         """
-        runner = self._started.runner
+        runner = self._ensure_started().runner
         concurrency = self.config.concurrency
         pool = ThreadPoolExecutor(concurrency, thread_name_prefix="task")
         running: dict[Future[ClaimOutcome | None], Claim] = {}
@@ -234,4 +234,4 @@ class Orchestrator:
 
     def no_work_left(self) -> bool:
         """Whether Tasks and Sources hold no row this agent could ever act on."""
-        return self._started.runner.no_work_left()
+        return self._ensure_started().runner.no_work_left()
