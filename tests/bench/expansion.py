@@ -26,9 +26,9 @@ from agent.config import Config
 from agent.coordination.enqueue import add_sources
 from agent.runtime import Orchestrator
 from agent.runtime.feed import task_id_for
-from agent.schema import TASKS, TASKS_HISTORY, ColumnMap
-from agent.sheets.a1 import quote_title
+from agent.schema import TASKS, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps
 from agent.sources.synthetic import Catalog, SyntheticYoutubeIE, flat_video, synthetic_id
 from tests.bench.common import BenchEmulator, wait_until
 from tests.bench.report import Section
@@ -56,8 +56,7 @@ def seed_history(gateway: SheetsGateway, rows: int) -> float:
     """Append ``rows`` DONE rows to Tasks History; seconds it took."""
     if rows <= 0:
         return 0.0
-    (header,) = gateway.read([f"{quote_title(TASKS_HISTORY.title)}!1:1"])
-    cmap = ColumnMap(TASKS_HISTORY, header[0])
+    (cmap,) = read_maps(gateway, [TASKS_HISTORY])
     started = time.perf_counter()
     chunk = 20_000
     for first in range(0, rows, chunk):
