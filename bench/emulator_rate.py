@@ -1,6 +1,6 @@
 """The emulator's own speed, so that the other figures are known to measure the agent.
 
-Runs :func:`tests.bench.emulator_throughput.main` (owned by the emulator's engineer) with its
+Runs :func:`bench.emulator_throughput.main` (owned by the emulator's engineer) with its
 own command line and reads the requests per second it prints.
 """
 
@@ -11,8 +11,8 @@ import io
 import re
 import sys
 
-from tests.bench import emulator_throughput
-from tests.bench.report import Section
+from bench import emulator_throughput
+from bench.report import Section
 
 _LINE = re.compile(r"^\s+(?P<label>.+?)\s+(?P<rate>[\d,.]+) requests/s\s*$")
 GOAL_PER_S = 500.0
@@ -21,7 +21,7 @@ GOAL_PER_S = 500.0
 def run(quick: bool) -> Section:
     """Requests per second for the three mixes, as table rows."""
     section = Section("emulator")
-    argv = ["tests.bench.emulator_throughput", "--seconds", "1" if quick else "5"]
+    argv = ["bench.emulator_throughput", "--seconds", "1" if quick else "5"]
     saved, buffer = sys.argv, io.StringIO()
     try:
         sys.argv = argv

@@ -1,4 +1,4 @@
-"""``python -m tests.bench [NAME ...] [--quick] [--out DIR]``: run the benchmarks, print one table.
+"""``python -m bench [NAME ...] [--quick] [--out DIR]``: run the benchmarks, print one table.
 
 Names: calls, throughput, naive, expansion, failover, footprint, backlog, emulator (default: all,
 in that order). ``--quick`` runs a small smoke version of each. The table is printed; the figures
@@ -22,13 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.bench import backlog, baseline, calls, emulator_rate, expansion, failover, footprint
-from tests.bench import throughput as quota_throughput
-from tests.bench.chart import draw
-from tests.bench.common import BenchEmulator, bench_emulator
-from tests.bench.report import Section, render_markdown, render_text, write_json
+from bench import backlog, baseline, calls, emulator_rate, expansion, failover, footprint
+from bench import throughput as quota_throughput
+from bench.chart import draw
+from bench.common import BenchEmulator, bench_emulator
+from bench.report import Section, render_markdown, render_text, write_json
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 #: name -> benchmark(emulator, tmp, quick, earlier sections) -> Section
 Runner = Callable[[BenchEmulator, Path, bool, dict[str, Section]], Section]
@@ -87,7 +87,7 @@ def _interrupt(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks; print the table; write JSON and PNG."""
     signal.signal(signal.SIGTERM, _interrupt)
-    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
     parser.add_argument("--quick", action="store_true", help="small smoke version of each")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out", help="output directory")
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {
         **machine(),
-        "command": "python -m tests.bench " + " ".join([*args.names, *(["--quick"] * args.quick)]),
+        "command": "python -m bench " + " ".join([*args.names, *(["--quick"] * args.quick)]),
     }
     sections: dict[str, Section] = {}
     crashed = False

@@ -18,7 +18,7 @@ writes after that one verified will verify too, and both run the task.
 
 Environment: ``SHEETS_EMULATOR_HOST``, ``SPREADSHEET_ID``, ``WORKER_NAME``, ``NAIVE_WORKERS``,
 ``NAIVE_PAUSE_S`` (1.0), ``NAIVE_JITTER_PER_WORKER_S`` (0.1), ``NAIVE_MAX_SECONDS`` (600),
-``TASK_LOG`` (where the callback logs). Run: ``python -m tests.bench.naive``.
+``TASK_LOG`` (where the callback logs). Run: ``python -m bench.naive``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class EmulatorSession(requests.Session):
         self.base = f"http://{host}"
         self.headers["Authorization"] = f"Bearer {user}"
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         """Rewrite the host, then send."""
         text = url.decode() if isinstance(url, bytes) else url
         for prefix in _GOOGLE:

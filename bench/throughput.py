@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.schema import TASKS_DLQ, TASKS_HISTORY
-from tests.bench.common import (
+from bench.common import (
     BenchEmulator,
     all_exited,
     breakdown,
@@ -36,7 +36,7 @@ from tests.bench.common import (
     read_task_log,
     wait_until,
 )
-from tests.bench.report import Section
+from bench.report import Section
 from tests.coordination.harness import read_tab, seed_tasks
 
 PER_USER = 60
@@ -89,7 +89,7 @@ def quota_run(
             first = _first_start(fleet.task_log, timeout_s=120)
             time.sleep(max(0.0, first + window_s - time.time()))
         ended_wall = time.time()
-        stats = emulator.server.stats()
+        seen = emulator.counts()
         requests = emulator.agent_requests(prefix)
         tally = emulator.tap.tally(prefix)
         errors = failed_agents(fleet)
@@ -106,7 +106,7 @@ def quota_run(
     dlq = len(read_tab(probe, TASKS_DLQ)[1])
     log = read_task_log(fleet.task_log)
     span = (ended_wall - log.first_start) if window_s is not None else log.span_s
-    rejected = stats["quota"]["by_limit"]
+    rejected = seen.quota_refused
     accepted_reads = requests["read"] - sum(v for k, v in rejected.items() if k.startswith("read"))
     accepted_writes = requests["write"] - sum(
         v for k, v in rejected.items() if k.startswith("write")
@@ -136,7 +136,7 @@ def quota_run(
         "writes": requests["write"],
         "accepted_reads_per_task": accepted_reads / history if history else None,
         "accepted_writes_per_task": accepted_writes / history if history else None,
-        "http_429": stats["http_429_sent"],
+        "http_429": seen.http_429,
         "rejected_by_limit": rejected,
         "ceiling_per_min": round(ceiling, 1),
         "ratio_to_ceiling": round(per_min / ceiling, 3) if ceiling else None,
@@ -163,6 +163,7 @@ def _first_start(task_log: Path, timeout_s: float) -> float:
 def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
     """Benchmark 2's runs as table rows."""
     section = Section("throughput")
+    plans: list[dict[str, Any]]
     if quick:
         plans = [dict(agents=2, batch=10, batch_max=50, tasks=400, window_s=5.0)]
     else:
@@ -174,7 +175,7 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
     runs = []
     for plan in plans:
         prefix = f"q{plan['agents']}b{plan['batch']}m{plan.get('batch_max') or plan['batch']}-"
-        figures = quota_run(emulator, tmp, prefix=prefix, **plan)  # type: ignore[arg-type]
+        figures = quota_run(emulator, tmp, prefix=prefix, **plan)
         runs.append(figures)
         _add_row(section, figures)
     section.data = {"latency_ms": LATENCY_MS, "per_user": PER_USER, "per_project": PER_PROJECT}

@@ -5,7 +5,7 @@ client threads in this process send simple requests through ``make_client`` over
 Goal: at least 500 simple requests per second on 2 cores, so that benchmarks of the agent
 measure the agent.
 
-    .venv/bin/python -m tests.bench.emulator_throughput [--seconds 5] [--threads 4] [--data]
+    .venv/bin/python -m bench.emulator_throughput [--seconds 5] [--threads 4] [--data]
 """
 
 from __future__ import annotations
@@ -25,10 +25,20 @@ import requests
 
 from agent.sheets.client import make_client
 
-REPO = Path(__file__).resolve().parents[2]
-UNPACED = {"read_per_minute": 10**9, "write_per_minute": 10**9}
+REPO = Path(__file__).resolve().parents[1]
+UNPACED: dict[str, int] = {"read_per_minute": 10**9, "write_per_minute": 10**9}
 
 Operation = Callable[[gspread.Worksheet, int], object]
+
+
+def _client(user: str, host: str) -> gspread.Client:
+    """A gspread client for ``user`` that never paces itself."""
+    return make_client(
+        user=user,
+        emulator_host=host,
+        read_per_minute=UNPACED["read_per_minute"],
+        write_per_minute=UNPACED["write_per_minute"],
+    )
 
 
 def _free_port() -> int:
@@ -67,10 +77,7 @@ def _mixed(ws: gspread.Worksheet, i: int) -> object:
 
 def _run(host: str, key: str, op: Operation, threads: int, seconds: float) -> float:
     """Requests per second over ``seconds`` with ``threads`` clients (one connection each)."""
-    sheets = [
-        make_client(user=f"bench-{n}", emulator_host=host, **UNPACED).open_by_key(key).sheet1
-        for n in range(threads)
-    ]
+    sheets = [_client(f"bench-{n}", host).open_by_key(key).sheet1 for n in range(threads)]
     counts = [0] * threads
     start = threading.Barrier(threads + 1)
     stop = threading.Event()
@@ -108,7 +115,7 @@ def main() -> None:
         proc = _start(port, data)
         try:
             host = f"127.0.0.1:{port}"
-            sh = make_client(user="setup", emulator_host=host, **UNPACED).create("throughput")
+            sh = _client("setup", host).create("throughput")
             sh.sheet1.update([[f"row {r}", ""] for r in range(1, 51)], "A1")
             store = "SQLite (synchronous=FULL)" if data else "memory"
             print(

@@ -21,7 +21,8 @@ from sheets_emulator import EmulatorServer
 from agent.config import Config
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
-from tests.bench.tap import PURPOSES, Tap, UserTally
+from bench.stats import EmulatorCounts, counts
+from bench.tap import PURPOSES, Tap, UserTally
 from tests.coordination.harness import Fleet, make_sheet
 
 SETUP_USER = "bench-setup"
@@ -57,7 +58,7 @@ class BenchEmulator:
     def __init__(self) -> None:
         self.server = EmulatorServer(host="127.0.0.1", port=0)
         self.tap = Tap()
-        self.server.app.handle = self.tap.wrap(self.server.app.handle)  # type: ignore[method-assign]
+        self.server.app.handle = self.tap.wrap(self.server.app.handle)  # type: ignore[method-assign, assignment]
         self.server.start()
         self.setup_client = self.client(SETUP_USER)
         self.probe_client = self.client(PROBE_USER)
@@ -94,16 +95,15 @@ class BenchEmulator:
         self.server.reset(stats_only=True)
         self.tap.reset()
 
+    def counts(self) -> EmulatorCounts:
+        """The emulator's counts since :meth:`start_counting` (see :mod:`bench.stats`)."""
+        return counts(self.server.stats())
+
     def agent_requests(self, prefix: str) -> dict[str, int]:
-        """Requests sent by users named ``prefix...`` (emulator stats), and the 429s of all."""
-        stats = self.server.stats()
-        out = Counter[str]()
-        for user, counts in stats["users"].items():
-            if user.startswith(prefix):
-                out["read"] += int(counts["read"])
-                out["write"] += int(counts["write"])
-        out["http_429"] = int(stats["http_429_sent"])
-        return dict(out)
+        """Requests sent by clients named ``prefix...`` (emulator stats), and the 429s of all."""
+        now = self.counts()
+        mine = now.of_clients(prefix)
+        return {"read": mine["read"], "write": mine["write"], "http_429": now.http_429}
 
     def close(self) -> None:
         """Stop the server (idempotent)."""

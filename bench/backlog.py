@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.schema import TASKS
-from tests.bench.common import (
+from bench.common import (
     UNPACED_AGENT,
     BenchEmulator,
     fleet_of,
@@ -21,7 +21,7 @@ from tests.bench.common import (
     read_task_log,
     wait_until,
 )
-from tests.bench.report import Section
+from bench.report import Section
 from tests.coordination.harness import seed_tasks
 
 BATCH = 10

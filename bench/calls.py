@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.bench.common import (
+from bench.common import (
     UNPACED_AGENT,
     BenchEmulator,
     all_exited,
@@ -26,7 +26,7 @@ from tests.bench.common import (
     read_task_log,
     wait_until,
 )
-from tests.bench.report import Section
+from bench.report import Section
 from tests.coordination.harness import check_drained, seed_tasks
 
 GOAL_ONE_AT_A_TIME = 4.0

@@ -1,4 +1,4 @@
-"""Benchmark 3: the naive baseline (``tests/bench/naive.py``) on the same workloads, and ratios.
+"""Benchmark 3: the naive baseline (``bench/naive.py``) on the same workloads, and ratios.
 
 The naive agent pauses at least 1 s after each call, so it cannot drain 2,000 tasks in a bounded
 run; each workload runs for a fixed window instead and its rates are compared with ours:
@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.bench import throughput
-from tests.bench.common import BenchEmulator, batch_label, read_task_log
-from tests.bench.report import Section
+from bench import throughput
+from bench.common import BenchEmulator, batch_label, read_task_log
+from bench.report import Section
 from tests.coordination.harness import ROOT, seed_tasks
 
 JITTER_PER_WORKER_S = 0.1
@@ -53,7 +53,7 @@ def naive_fleet(
             log = (tmp / f"{prefix}{n:02d}.log").open("ab")
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "tests.bench.naive"],
+                    [sys.executable, "-m", "bench.naive"],
                     cwd=ROOT,
                     env={**env, "WORKER_NAME": f"{prefix}{n:02d}"},
                     stdout=log,
@@ -100,7 +100,7 @@ def naive_run(
         time.sleep(window_s)
         until = time.time()
         requests = emulator.agent_requests(prefix)
-        http_429 = int(emulator.server.stats()["http_429_sent"])
+        http_429 = emulator.counts().http_429
     emulator.server.configure(quota=False, latency_ms=0)
     log = read_task_log(task_log, until=until)
     lost = sum(p.read_text(errors="replace").count("lost row") for p in run_dir.glob("*.log"))

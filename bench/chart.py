@@ -12,8 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
-from tests.bench.common import batch_label
-from tests.bench.report import Section
+from bench.common import batch_label
+from bench.report import Section
 
 Panel = Callable[[Axes, dict[str, Section]], bool]
 

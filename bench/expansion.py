@@ -2,7 +2,7 @@
 
 An in-process :class:`~agent.runtime.Orchestrator` (user ``bench-leader``) leads; sources are
 YouTube-shaped playlists served offline through yt-dlp by ``SOURCE_EXTRACTORS`` =
-``tests.bench.expansion:synthetic_extractors`` (:class:`~agent.sources.synthetic.SyntheticYoutubeIE`
+``bench.expansion:synthetic_extractors`` (:class:`~agent.sources.synthetic.SyntheticYoutubeIE`
 over this module's :data:`CATALOG`). History is seeded with 0 and 100,000 rows (appended by the
 setup user in as few calls as the payload limit allows).
 
@@ -30,9 +30,9 @@ from agent.schema import TASKS, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.table import read_maps
 from agent.sources.synthetic import Catalog, SyntheticYoutubeIE, flat_video, synthetic_id
-from tests.bench.common import BenchEmulator, wait_until
-from tests.bench.report import Section
-from tests.bench.tap import UserTally
+from bench.common import BenchEmulator, wait_until
+from bench.report import Section
+from bench.tap import UserTally
 from tests.coordination.harness import read_tab
 from tests.sources.bench import expansion_speed
 

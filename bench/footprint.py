@@ -8,7 +8,7 @@
   it reads 100,000 keys as a column read returns them and feeds them to an index (this counts
   what the allocator keeps after the read is freed).
 
-``python -m tests.bench.footprint --index-rss N`` is the helper process of the second figure.
+``python -m bench.footprint --index-rss N`` is the helper process of the second figure.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psutil
 
-from tests.bench.common import BenchEmulator, fleet_of, production_timing, wait_until
-from tests.bench.report import Section
-from tests.bench.tap import UserTally
+from bench.common import BenchEmulator, fleet_of, production_timing, wait_until
+from bench.report import Section
+from bench.tap import UserTally
 from tests.coordination.harness import ROOT
 from tests.sources.bench import dedup_memory
 
@@ -36,6 +37,11 @@ MB = 1024 * 1024
 
 
 ROLES = ("leader", "follower")
+
+
+def _has_written(emulator: BenchEmulator, name: str, writes: int) -> Callable[[], bool]:
+    """A predicate: agent ``name`` has sent at least ``writes`` writes (it has started)."""
+    return lambda: emulator.agent_requests(name).get("write", 0) >= writes
 
 
 def idle_agents(
@@ -51,7 +57,7 @@ def idle_agents(
         agents = {}
         for role in ROLES:  # one after the other, so that the first one leads
             agents[role] = fleet.start(names[role], burst=False)
-            wait_until(lambda r=role: emulator.agent_requests(names[r]).get("write", 0) >= 2, 60)
+            wait_until(_has_written(emulator, names[role], 2), 60)
         time.sleep(settle_s)
         before = {role: emulator.tap.tally(names[role]).copy() for role in ROLES}
         started = time.monotonic()
@@ -94,7 +100,7 @@ def _rates(before: UserTally, after: UserTally, minutes: float) -> dict[str, Any
 def index_rss(keys: int) -> dict[str, Any]:
     """In a fresh process: RSS before, after reading ``keys`` keys, after indexing them."""
     output = subprocess.run(
-        [sys.executable, "-m", "tests.bench.footprint", "--index-rss", str(keys)],
+        [sys.executable, "-m", "bench.footprint", "--index-rss", str(keys)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -20,8 +20,8 @@ from typing import Any
 from agent.coordination.leadership import parse_leader_lease
 from agent.schema import LEADER_ELECTION, TASKS, WORKERS
 from agent.sheets.gateway import SheetsGateway
-from tests.bench.common import UNPACED_AGENT, BenchEmulator, fleet_of, wait_until
-from tests.bench.report import Section
+from bench.common import UNPACED_AGENT, BenchEmulator, fleet_of, wait_until
+from bench.report import Section
 from tests.coordination.harness import read_tab, seed_tasks
 
 HELD = 5
