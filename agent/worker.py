@@ -28,7 +28,7 @@ from agent.coordination.queue import Claim, Outcome, QueueTab
 from agent.coordination.rows import QueueRow
 from agent.coordination.sizing import ClaimSizer
 from agent.coordination.workers import WorkerRegistry
-from agent.errors import AgentError, ConfigError, SheetsError
+from agent.errors import AgentError, ConfigError, RefusedUrlError, SheetsError
 from agent.logs import redact
 from agent.schema import (
     SOURCES,
@@ -40,6 +40,7 @@ from agent.schema import (
     WorkerStatus,
 )
 from agent.sheets.gateway import SheetsGateway
+from agent.sources.task_urls import check_task_url
 
 log = logging.getLogger(__name__)
 
@@ -304,13 +305,15 @@ class Orchestrator:
         """Run ``callback`` on the claim's URL; an outcome to finish, or None if retried later."""
         url = claim.record.get("url", "")
         try:
+            check_task_url(url, claim.record.get("video_key", ""), self.config.source_url_policy)
             callback(url)
         except Exception as exc:  # a callback may raise anything
             error = redact(f"{type(exc).__name__}: {exc}")  # it goes into the sheet
             log.warning(
                 "task %s failed (attempt %d): %s", claim.row_id, claim.lease.attempts, error
             )
-            if claim.lease.attempts >= self.config.max_attempts:
+            # A refused URL (agent.net's guard, or the row check) is never retried.
+            if claim.lease.attempts >= self.config.max_attempts or isinstance(exc, RefusedUrlError):
                 return Outcome(claim, LeaseState.FAILED, error)
             with self.lease_lock:
                 try:
