@@ -8,8 +8,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from agent.net.guard import AddressGuard
 from agent.sources import ExpandOptions
 from agent.sources.synthetic import Catalog, SyntheticYoutubeIE
+
+#: ``ALLOW_PRIVATE_URLS=127.0.0.0/8``: the opt-in every test serving pages on 127.0.0.1 sets.
+LOOPBACK_OPT_IN = "127.0.0.0/8"
+LOOPBACK_ALLOWED = AddressGuard.from_setting(LOOPBACK_OPT_IN)
 
 
 @dataclass
