@@ -17,7 +17,7 @@ from sheets_emulator import EmulatorServer
 
 from agent import handlers
 from agent.coordination.enqueue import add_sources, enqueue_tasks
-from agent.errors import RefusedUrlError
+from agent.errors import RefusedUrlError, SourceError
 from agent.net.guard import AddressGuard
 from agent.schema import SOURCES_DLQ, SOURCES_HISTORY, TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sources import ExpandOptions, expand_source
@@ -318,3 +318,35 @@ def test_name_that_resolves_into_the_opt_in_is_fetched(site: LocalSite) -> None:
     expansion = expand_source(url, options("127.0.0.0/8,::1/128"))
     assert [e.video_key for e in expansion.entries] == VIDEO_IDS
     assert site.hits == ["/embeds.html"]
+
+
+# ------------------------------------------------------------------ through a proxy
+
+
+def test_through_a_proxy_a_refused_target_is_refused_before_the_proxy_sees_it(
+    site: LocalSite, relay: LocalSite
+) -> None:
+    proxied = ExpandOptions(
+        policy="any",
+        socket_timeout=5.0,
+        url_guard=AddressGuard.from_setting("127.0.0.2/32"),
+        ytdlp_params={"proxy": relay.url("")},
+    )
+    with pytest.raises(RefusedUrlError) as info:
+        expand_source(site.url("/embeds.html"), proxied)
+    assert info.value.reason == LOOPBACK
+    assert relay.hits == [] and site.hits == []
+
+
+def test_through_a_proxy_an_allowed_target_is_asked_of_the_proxy(
+    site: LocalSite, relay: LocalSite
+) -> None:
+    proxied = ExpandOptions(
+        policy="any",
+        socket_timeout=5.0,
+        url_guard=AddressGuard.from_setting("127.0.0.0/8"),
+        ytdlp_params={"proxy": relay.url("")},
+    )
+    with pytest.raises(SourceError):  # the relay is no real proxy: it answers 404
+        expand_source(site.url("/embeds.html"), proxied)
+    assert relay.hits == [site.url("/embeds.html")] and site.hits == []
