@@ -48,7 +48,7 @@ class Config(BaseSettings):
     source_url_policy: Literal["youtube", "any"] = "youtube"
     #: CIDRs that may be fetched although private, loopback or link-local (DESIGN §9); empty:
     #: every such address is refused, under every SOURCE_URL_POLICY.
-    allow_private_urls: str = ""
+    allow_private_urls: str | None = None
     output_dir: Path = Path("downloads")
 
     # Pacing: Google's per-user quotas (requests per minute), and our own idle poll.
@@ -94,12 +94,12 @@ class Config(BaseSettings):
 
     @field_validator("allow_private_urls")
     @classmethod
-    def _networks_parse(cls, value: str) -> str:
+    def _networks_parse(cls, value: str | None) -> str | None:
         try:
             parse_networks(value)
         except ConfigError as exc:
             raise ValueError(exc.problem) from None
-        return value.strip()
+        return value.strip() if value and value.strip() else None
 
     @field_validator("task_handler")
     @classmethod
