@@ -350,3 +350,93 @@ def test_through_a_proxy_an_allowed_target_is_asked_of_the_proxy(
     with pytest.raises(SourceError):  # the relay is no real proxy: it answers 404
         expand_source(site.url("/embeds.html"), proxied)
     assert relay.hits == [site.url("/embeds.html")] and site.hits == []
+
+
+# ------------------------------------------------------------------ https
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (files), made with ``cryptography``."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_site(tmp_path: Path) -> Iterator[LocalSite]:
+    """The internal site over HTTPS (a self-signed certificate for 127.0.0.1)."""
+    import ssl
+
+    server = LocalSite()
+    server.routes["/embeds.html"] = embeds("over TLS")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*self_signed(tmp_path))
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+def https_url(site: LocalSite, path: str, host: str = "127.0.0.1") -> str:
+    return f"https://{host}:{site.port}{path}"
+
+
+#: A literal address is refused by name before any hop; a name only where its socket is opened.
+HOSTS = ["127.0.0.1", "localhost"]
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_https_to_a_private_address_is_refused_before_the_handshake(
+    tls_site: LocalSite, host: str
+) -> None:
+    with pytest.raises(RefusedUrlError) as info:
+        expand_source(https_url(tls_site, "/embeds.html", host), options())
+    assert info.value.reason.startswith("refused: private address ")
+    assert tls_site.hits == []
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_https_to_an_opted_in_address_goes_through_the_guarded_connection(
+    tls_site: LocalSite, host: str
+) -> None:
+    opted_in = ExpandOptions(
+        policy="any",
+        socket_timeout=5.0,
+        url_guard=AddressGuard.from_setting("127.0.0.1,::1"),
+        ytdlp_params={"nocheckcertificate": True},
+    )
+    expansion = expand_source(https_url(tls_site, "/embeds.html", host), opted_in)
+    assert expansion.title == "Internal over TLS"
+    assert tls_site.hits == ["/embeds.html"]
