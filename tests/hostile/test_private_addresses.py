@@ -125,12 +125,20 @@ def test_metadata_and_private_urls_are_refused_as_dead_letters(url: str, reason:
     assert not info.value.retry_later
 
 
+@pytest.mark.parametrize("redirected", [False, True], ids=["direct", "redirect"])
 def test_refused_source_goes_to_sources_dlq_with_the_reason_and_nothing_else(
-    emulator_server: EmulatorServer, site: LocalSite
+    emulator_server: EmulatorServer, site: LocalSite, relay: LocalSite, redirected: bool
 ) -> None:
     client, sheet = fresh_sheet(emulator_server)
-    (source_id,) = add_sources(sheet, [site.url("/embeds.html")])
-    snapshot = run_agent_over(client, sheet, finished_sources=1, source_url_policy="any")
+    url = relay.url("/go/embeds.html") if redirected else site.url("/embeds.html")
+    (source_id,) = add_sources(sheet, [url])
+    snapshot = run_agent_over(
+        client,
+        sheet,
+        finished_sources=1,
+        source_url_policy="any",
+        allow_private_urls="127.0.0.2/32" if redirected else None,
+    )
     (row,) = snapshot.rows(SOURCES_DLQ)
     assert row["id"] == source_id
     assert row["error"] == LOOPBACK
@@ -138,6 +146,7 @@ def test_refused_source_goes_to_sources_dlq_with_the_reason_and_nothing_else(
     assert row["name"] == "" and row["video_count"] == ""  # nothing fetched reaches a cell
     assert snapshot.rows(TASKS) == [] and snapshot.rows(SOURCES_HISTORY) == []
     assert site.hits == []
+    assert relay.hits == (["/go/embeds.html"] if redirected else [])
 
 
 def test_opted_in_source_is_expanded_by_the_leader(
