@@ -97,6 +97,13 @@ def address_kind(address: IPAddress) -> str | None:
     return None
 
 
+def _shown(address: IPAddress) -> str:
+    """The address as text; an IPv4-mapped one in dotted form on every Python version."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
+
+
 def _host_key(host: str) -> str:
     return host.strip().strip("[]").rstrip(".").lower()
 
@@ -133,7 +140,7 @@ class AddressGuard:
         kind = address_kind(address)
         if kind is None or self.is_allowed(address):
             return None
-        return f"refused: private address {address} ({kind})"
+        return f"refused: private address {_shown(address)} ({kind})"
 
     def check_host(self, url: str, host: str) -> None:
         """Refuse a metadata host name, or a host that is itself a refused IP address."""

@@ -114,6 +114,10 @@ def test_source_on_an_opted_in_network_expands(site: LocalSite) -> None:
         ),
         ("http://metadata/computeMetadata/v1/", "refused: metadata host metadata"),
         ("http://[::1]:9/x", "refused: private address ::1 (loopback)"),
+        (
+            "http://[::ffff:169.254.169.254]/latest/meta-data/",
+            "refused: private address ::ffff:169.254.169.254 (cloud metadata)",
+        ),
         ("http://10.0.0.1:9/x", "refused: private address 10.0.0.1 (RFC 1918)"),
         ("http://100.64.0.1:9/x", "refused: private address 100.64.0.1 (CGNAT)"),
     ],

@@ -41,6 +41,9 @@ REFUSED = {
     "64:ff9b::a00:1": "RFC 1918",  # NAT64 of 10.0.0.1
     "2002:c0a8:0101::1": "RFC 1918",  # 6to4 of 192.168.1.1
     "2001:db8::1": "reserved",  # documentation
+    "fd00:ec2::254": "unique local",  # AWS EC2 metadata over IPv6
+    "169.254.170.2": "link-local",  # AWS ECS task metadata
+    "100.100.100.200": "CGNAT",  # Alibaba Cloud metadata
 }
 PUBLIC = ["8.8.8.8", "1.1.1.1", "142.250.184.206", "172.32.0.1", "100.128.0.1", "2a00:1450::1"]
 
