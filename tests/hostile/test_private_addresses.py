@@ -453,3 +453,14 @@ def test_https_to_an_opted_in_address_goes_through_the_guarded_connection(
     expansion = expand_source(https_url(tls_site, "/embeds.html", host), opted_in)
     assert expansion.title == "Internal over TLS"
     assert tls_site.hits == ["/embeds.html"]
+
+
+@pytest.mark.parametrize("host", ["2130706433", "127.1", "0x7f.0.0.1", "0177.0.0.1"])
+def test_odd_spellings_of_loopback_are_refused_where_they_are_connected_to(
+    site: LocalSite, host: str
+) -> None:
+    # Not IP addresses to ``ipaddress``, but the resolver reads them as 127.0.0.1.
+    with pytest.raises(RefusedUrlError) as info:
+        expand_source(f"http://{host}:{site.port}/embeds.html", options())
+    assert info.value.reason.startswith(LOOPBACK)
+    assert site.hits == []
