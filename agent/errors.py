@@ -65,3 +65,18 @@ class InvalidUrlError(SourceError):
     def __init__(self, url: str, code: str, reason: str) -> None:
         super().__init__(url, reason)
         self.code = code
+
+
+class RefusedUrlError(SourceError):
+    """A URL (a source's or a task's) that the agent refuses to fetch, at any hop.
+
+    Its address is private, loopback, link-local or a metadata host (``reason`` says which, e.g.
+    ``refused: private address 169.254.169.254 (cloud metadata)``), or a task's URL does not
+    match its row. Never retried: a refused source goes to Sources DLQ, a refused task to Tasks
+    DLQ at once, with ``error_class``.
+    """
+
+    error_class = "refused"
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason, retry_later=False)

@@ -35,6 +35,7 @@ FAST = {
     "claim_batch": 2,
     "read_quota_per_minute": 100_000,
     "write_quota_per_minute": 100_000,
+    "source_url_policy": "any",  # the tasks' URLs are not YouTube's (the row check)
 }
 
 

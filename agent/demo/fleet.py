@@ -33,6 +33,8 @@ DEMO_SETTINGS: dict[str, str] = {
     "MAX_ATTEMPTS": "2",
     "CLAIM_BATCH": "2",
     "SOURCE_URL_POLICY": "any",
+    # The demo's pages are served on 127.0.0.1, which is refused unless opted in.
+    "ALLOW_PRIVATE_URLS": "127.0.0.0/8",
     "READ_QUOTA_PER_MINUTE": "600",
     "WRITE_QUOTA_PER_MINUTE": "600",
     "REQUEST_TIMEOUT_SECONDS": "10",

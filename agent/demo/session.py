@@ -249,7 +249,7 @@ class DemoSession:
         self.say("The emulator stays up. In another terminal, try:", "bold")
         self.say(
             f"  export SHEETS_EMULATOR_HOST={host_port} SPREADSHEET_ID={spreadsheet_id} "
-            "WORKER_NAME=me"
+            "WORKER_NAME=me ALLOW_PRIVATE_URLS=127.0.0.0/8"
         )
         self.say("  orc status")
         self.say(f"  SOURCE_URL_POLICY=any orc add-source {base_url}/kitchen.html")

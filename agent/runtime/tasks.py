@@ -16,11 +16,13 @@ from agent.coordination.lease import LeaseState
 from agent.coordination.queue import Claim, ClaimOutcome
 from agent.coordination.rows import QueueRow
 from agent.coordination.sizing import ClaimSizer
+from agent.errors import RefusedUrlError
 from agent.logs import redact
 from agent.runtime.context import AgentContext
 from agent.runtime.handler import Callback
 from agent.runtime.heartbeat import Heartbeat
 from agent.runtime.pauses import retry_delay_s
+from agent.sources.task_urls import check_task_url
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +84,19 @@ class TaskRunner:
         """Run ``callback`` on the claim's URL; an outcome to finish, or None if retried later."""
         url = claim.record.get("url", "")
         try:
+            check_task_url(
+                url, claim.record.get("video_key", ""), self.ctx.config.source_url_policy
+            )
             callback(url)
         except Exception as exc:  # a callback may raise anything
             error = redact(f"{type(exc).__name__}: {exc}")  # it goes into the sheet
             log.warning(
                 "task %s failed (attempt %d): %s", claim.row_id, claim.lease.attempts, error
             )
-            if claim.lease.attempts >= self.ctx.config.max_attempts:
+            # A refused URL (agent.net's guard, or the row check) is never retried.
+            if claim.lease.attempts >= self.ctx.config.max_attempts or isinstance(
+                exc, RefusedUrlError
+            ):
                 return ClaimOutcome(claim, LeaseState.FAILED, error)
             held = self.ctx.holdings
             with held.lock:
