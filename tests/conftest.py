@@ -33,6 +33,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "fault_rate": 0.0,
     "seed": None,
     "slow_ms": 1000,
+    "late_ms": 3000,
+    "fault_kinds": ["http_429", "http_500", "http_503", "slow", "lost_cut", "lost_503", "late"],
 }
 
 ClientFactory = Callable[..., gspread.Client]
