@@ -69,11 +69,15 @@ def test_same_json_quota_and_faults_as_over_http(emulator: EmulatorServer) -> No
     sh.sheet1.update([["a", "b"]], "A1")
     url = f"https://sheets.googleapis.com/v4/spreadsheets/{sh.id}/values/Sheet1!A1:C9"
     bodies = [c.http_client.request("get", url).json() for c in (over_http, in_process)]
-    assert bodies[0] == bodies[1] == {
-        "range": "Sheet1!A1:C9",
-        "majorDimension": "ROWS",
-        "values": [["a", "b"]],
-    }
+    assert (
+        bodies[0]
+        == bodies[1]
+        == {
+            "range": "Sheet1!A1:C9",
+            "majorDimension": "ROWS",
+            "values": [["a", "b"]],
+        }
+    )
     missing = "https://sheets.googleapis.com/v4/spreadsheets/nope"
     errors = []
     for client in (over_http, in_process):

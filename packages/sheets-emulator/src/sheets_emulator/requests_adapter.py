@@ -65,9 +65,7 @@ class InProcessAdapter(BaseAdapter):
                 timeout_s=read_timeout,
             )
         except CutConnection as exc:
-            raise requests.ConnectionError(
-                f"Connection aborted: {exc}", request=request
-            ) from exc
+            raise requests.ConnectionError(f"Connection aborted: {exc}", request=request) from exc
         except ClientTimeout as exc:
             raise requests.ReadTimeout(str(exc), request=request) from exc
         response = requests.Response()
