@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from sheets_emulator import faults as fault_kinds
 from sheets_emulator.errors import ApiError
 from sheets_emulator.faults import Fault, Faults
+from sheets_emulator.fieldmask import MaskError, apply_mask, parse_mask
 from sheets_emulator.identity import Accounts
 from sheets_emulator.quota import Quota, quota_error
 from sheets_emulator.routes import Route, match
@@ -245,6 +246,13 @@ class App:
             if result.body is None:
                 return Reply(result.status, b"", dict(result.headers))
             return _json_reply(result.status, result.body, result.headers)
+        if route.kind != "drive" and isinstance(result, dict):
+            selected = req.param("fields")
+            if selected:  # a system parameter of every method; Drive handlers apply their own
+                try:
+                    result = apply_mask(result, parse_mask(selected))
+                except MaskError as exc:
+                    return error_reply(ApiError(400, f"Invalid field selection {selected}: {exc}"))
         return _json_reply(200, result)
 
     def _control(self, method: str, path: str, params: dict[str, list[str]], body: bytes) -> Reply:

@@ -54,7 +54,11 @@ class Service:
     # -- spreadsheets ------------------------------------------------------------------------
 
     def create(
-        self, title: str, sheets: list[JSON] | None = None, props: JSON | None = None
+        self,
+        title: str,
+        sheets: list[JSON] | None = None,
+        props: JSON | None = None,
+        owner: str | None = None,
     ) -> Spreadsheet:
         """Create and store a spreadsheet (one 1000x26 ``Sheet1`` unless ``sheets`` say so)."""
         ss_props = new_spreadsheet_props(title)
@@ -62,6 +66,7 @@ class Service:
             if key != "title" and value is not None:
                 ss_props[key] = value
         ss = Spreadsheet(self.new_spreadsheet_id(), ss_props, [])
+        ss.owner = owner
         specs = sheets or [{}]
         taken: set[int] = set()
         for index, spec in enumerate(specs):
@@ -92,11 +97,12 @@ class Service:
                 out["gridProperties"][key] = value
         return Sheet(normalize_sheet_props(out))
 
-    def copy(self, source: Spreadsheet, title: str) -> Spreadsheet:
-        """A deep copy of ``source`` (caller holds its lock) under a new id and title."""
+    def copy(self, source: Spreadsheet, title: str, owner: str | None = None) -> Spreadsheet:
+        """A deep copy of ``source`` (caller holds its lock) under a new id, title and owner."""
         props = copy.deepcopy(source.props)
         props["title"] = title
         ss = Spreadsheet(self.new_spreadsheet_id(), props, [])
+        ss.owner = owner
         for sheet in source.sheets:
             rows = [Row(ss.new_rid(), row.pos, list(row.cells)) for row in sheet.rows]
             clone = Sheet(copy.deepcopy(sheet.props), rows, copy.deepcopy(sheet.meta))
