@@ -22,7 +22,7 @@ from sheets_emulator.fieldmask import MaskError, apply_mask, parse_mask
 from sheets_emulator.identity import Accounts
 from sheets_emulator.quota import Quota, quota_error
 from sheets_emulator.routes import Route, match
-from sheets_emulator.service import Service
+from sheets_emulator.service import Behaviour, Service
 from sheets_emulator.stats import Stats
 from sheets_emulator.wire import JSON_TYPE, Request, Response
 
@@ -57,6 +57,8 @@ class Settings:
     seed: int | None = None
     slow_ms: int = 1000
     late_ms: int = 3000
+    delete_duplicates_shrinks_grid: bool = True
+    find_replace_hidden_rows: bool = False
     fault_kinds: list[str] = field(default_factory=lambda: list(fault_kinds.ALL_KINDS))
 
 
@@ -105,6 +107,10 @@ class App:
             self.quota.per_user = settings.per_user_per_minute
             self.quota.per_project = settings.per_project_per_minute
             self.quota.window_s = settings.quota_window_s
+            self.service.behaviour = Behaviour(
+                delete_duplicates_shrinks_grid=settings.delete_duplicates_shrinks_grid,
+                find_replace_hidden_rows=settings.find_replace_hidden_rows,
+            )
             self.faults.configure(
                 rate=settings.fault_rate,
                 slow_ms=settings.slow_ms,
@@ -314,8 +320,9 @@ def _validated(values: dict[str, Any]) -> Settings:
     settings = Settings(**values)
     if not isinstance(settings.latency_ms, int) or settings.latency_ms < 0:
         raise ValueError("latency_ms must be an integer >= 0")
-    if not isinstance(settings.quota, bool):
-        raise ValueError("quota must be true or false")
+    for flag in ("quota", "delete_duplicates_shrinks_grid", "find_replace_hidden_rows"):
+        if not isinstance(getattr(settings, flag), bool):
+            raise ValueError(f"{flag} must be true or false")
     for name in ("per_user_per_minute", "per_project_per_minute"):
         value = getattr(settings, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -8,8 +8,10 @@ import string
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+from sheets_emulator.dimensions import check_cell_limit
 from sheets_emulator.errors import ApiError, not_found
 from sheets_emulator.model import (
     DEFAULT_COLS,
@@ -28,11 +30,25 @@ from sheets_emulator.txn import Txn
 _ID_CHARS = string.ascii_letters + string.digits + "-_"
 
 
+@dataclass
+class Behaviour:
+    """Where Google does not document its behaviour, which of the two the emulator shows
+    (``PUT /_emulator/config`` sets them; docs/emulator.md says why each default)."""
+
+    #: deleteDuplicates over whole rows deletes them from the grid (rowCount shrinks), or
+    #: shifts the range's cells up and keeps the grid's size.
+    delete_duplicates_shrinks_grid: bool = True
+    #: findReplace also changes cells in rows hidden by a filter, or (default, the harder case
+    #: for a client that claims rows with findReplace) skips them.
+    find_replace_hidden_rows: bool = False
+
+
 class Service:
     """Owns the store; every handler reads and writes spreadsheets through it."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.behaviour = Behaviour()
         self._rng = random.Random()
 
     # -- ids ---------------------------------------------------------------------------------
@@ -71,6 +87,7 @@ class Service:
         taken: set[int] = set()
         for index, spec in enumerate(specs):
             ss.sheets.append(self._sheet_from_spec(spec, index, taken))
+        check_cell_limit(ss, 0)
         ss.reindex()
         self.store.add(ss)
         return ss
@@ -187,4 +204,8 @@ class Service:
     def describe(self) -> dict[str, Any]:
         """Counts for stats."""
         items = self.all()
-        return {"store": self.store.describe(), "spreadsheets": len(items)}
+        return {
+            "store": self.store.describe(),
+            "spreadsheets": len(items),
+            "cells": {ss.id: ss.total_cells() for ss in items},
+        }
