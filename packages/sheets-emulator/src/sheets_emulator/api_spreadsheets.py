@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sheets_emulator import a1
+from sheets_emulator import a1, protection
 from sheets_emulator.batch import HANDLERS, KNOWN_KINDS, BatchContext
 from sheets_emulator.errors import ApiError, bad_request
 from sheets_emulator.fieldmask import ALL, MaskError, parse_mask
@@ -137,6 +137,7 @@ def batch_update(req: Request) -> JSON:
                 if handler is None:
                     raise bad_request("This request kind is not supported by the emulator.")
                 reply = handler(ctx, payload)
+                protection.check(txn, protection.ACCOUNT.get())
             except ApiError as exc:
                 exc.message = f"Invalid requests[{i}].{kind}: {exc.message}"
                 raise

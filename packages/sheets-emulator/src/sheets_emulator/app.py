@@ -20,6 +20,7 @@ from sheets_emulator.errors import ApiError
 from sheets_emulator.faults import Fault, Faults
 from sheets_emulator.fieldmask import MaskError, apply_mask, parse_mask
 from sheets_emulator.identity import Accounts
+from sheets_emulator.protection import ACCOUNT
 from sheets_emulator.quota import Quota, quota_error
 from sheets_emulator.routes import Route, match
 from sheets_emulator.service import Behaviour, Service
@@ -238,6 +239,7 @@ class App:
         log.debug("emulator: late %s %s landed with %s", req.method, req.path, reply.status)
 
     def _call(self, route: Route, req: Request) -> Reply:
+        token = ACCOUNT.set(req.user)
         try:
             result = route.handler(req)
         except ApiError as exc:
@@ -245,6 +247,8 @@ class App:
         except Exception:
             log.exception("emulator: %s %s failed", req.method, req.path)
             return error_reply(ApiError(500, "Internal error encountered."))
+        finally:
+            ACCOUNT.reset(token)
         if isinstance(result, Response):
             if result.raw is not None:
                 headers = {"Content-Type": result.content_type, **result.headers}

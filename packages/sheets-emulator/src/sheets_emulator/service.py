@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sheets_emulator import protection
 from sheets_emulator.dimensions import check_cell_limit
 from sheets_emulator.errors import ApiError, not_found
 from sheets_emulator.model import (
@@ -159,6 +160,7 @@ class Service:
             txn = Txn(ss)
             try:
                 yield txn
+                protection.check(txn, protection.ACCOUNT.get())
             except BaseException:
                 txn.rollback()
                 raise
