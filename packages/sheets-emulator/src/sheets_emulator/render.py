@@ -6,7 +6,7 @@ import copy
 import struct
 from typing import Any
 
-from sheets_emulator import a1, protection
+from sheets_emulator import a1, filters, protection
 from sheets_emulator.fieldmask import ALL, Mask, apply_mask, is_all
 from sheets_emulator.formula import Evaluator
 from sheets_emulator.model import DEFAULT_FORMAT, JSON, Cell, Sheet, Spreadsheet
@@ -126,6 +126,10 @@ def grid_data(ev: Evaluator, sheet: Sheet, box: a1.Box) -> JSON:
     if rows:
         out["rowData"] = rows
     out["rowMetadata"] = [_dim(sheet, "ROWS", r, DEFAULT_ROW_PIXELS) for r in range(box.r0, box.r1)]
+    if "basicFilter" in sheet.meta:
+        for r in filters.hidden_rows(ev.ss, sheet, ev):
+            if box.r0 <= r < box.r1:
+                out["rowMetadata"][r - box.r0]["hiddenByFilter"] = True
     out["columnMetadata"] = [
         _dim(sheet, "COLUMNS", c, DEFAULT_COL_PIXELS) for c in range(box.c0, box.c1)
     ]

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sheets_emulator import a1, dimensions
+from sheets_emulator import a1, dimensions, filters
 from sheets_emulator.batch.registry import BatchContext, handler
 from sheets_emulator.errors import CELL_TOO_LONG, MAX_CELL_CHARS, bad_request
 from sheets_emulator.formula import Evaluator
@@ -170,8 +170,12 @@ def find_replace(ctx: BatchContext, payload: JSON) -> JSON:
     replace = _replacer(payload)
     formulas = bool(payload.get("includeFormulas"))
     counts = _Counts()
+    see_hidden = ctx.service.behaviour.find_replace_hidden_rows
     for sheet, box in _scopes(ctx, payload):
+        hidden = set() if see_hidden else filters.hidden_rows(ctx.ss, sheet)
         for r, c, cell in _cells(sheet, box, replace):
+            if r in hidden:
+                continue
             if cell.formula is not None:
                 if not formulas:
                     continue
