@@ -66,6 +66,8 @@ def test_a_basic_filter_hides_rows_and_values_get_still_returns_them(
     assert _hidden(spreadsheet) == []
     _filter(spreadsheet, **spec)
     assert _hidden(spreadsheet) == [1, 3]  # t1 and t3; the header row never hides
+    stored = spreadsheet.fetch_sheet_metadata()["sheets"][0]["basicFilter"]
+    assert stored["criteria"]["1"] == stored["filterSpecs"][0]["filterCriteria"]  # both answered
     assert tab.get_all_values() == ROWS
     assert spreadsheet.values_get("Sheet1!A2:A3")["values"] == [["t1"], ["t2"]]
 

@@ -69,11 +69,24 @@ CONDITIONS: dict[str, Callable[[list[str]], Test]] = {
 
 
 def _criteria(spec: JSON) -> list[tuple[int, JSON]]:
-    out = [
+    if spec.get("criteria"):  # "if both fields are specified ... this field takes precedence"
+        return [(int(col), crit or {}) for col, crit in spec["criteria"].items()]
+    return [
         (int(item.get("columnIndex", 0)), item.get("filterCriteria") or {})
         for item in spec.get("filterSpecs") or []
     ]
-    out.extend((int(col), crit or {}) for col, crit in (spec.get("criteria") or {}).items())
+
+
+def normalized(spec: JSON) -> JSON:
+    """The filter as stored and answered: "both criteria and filter_specs are populated in
+    responses" (the discovery document's BasicFilter)."""
+    out = dict(spec)
+    pairs = _criteria(spec)
+    out.pop("criteria", None)
+    out.pop("filterSpecs", None)
+    if pairs:
+        out["criteria"] = {str(col): crit for col, crit in pairs}
+        out["filterSpecs"] = [{"columnIndex": col, "filterCriteria": crit} for col, crit in pairs]
     return out
 
 

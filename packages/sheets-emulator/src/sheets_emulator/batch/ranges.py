@@ -151,7 +151,7 @@ def set_basic_filter(ctx: BatchContext, payload: JSON) -> None:
     sheet, box = ctx.grid(given.get("range") or {})
     filters.validate(given)
     ctx.txn.touch(sheet)
-    stored = copy.deepcopy(given)
+    stored = filters.normalized(copy.deepcopy(given))
     grid = box_to_grid(sheet, box)
     grid.pop("sheetId", None)
     stored["range"] = grid
