@@ -312,13 +312,17 @@ class ChaosRun:
     def setup(self) -> SheetsGateway:
         """Emulator, spreadsheet, user column, sources."""
         self.emulator.start()
-        client = make_client(user="chaos-setup", emulator_host=self.emulator.host, **UNPACED)
+        client = make_client(
+            user="chaos-setup", emulator_host=self.emulator.host, token="chaos-setup", **UNPACED
+        )
         sheet = make_sheet(client)
         (header,) = sheet.read([f"{quote_title(TASKS.title)}!1:1"])
         notes_at = f"{quote_title(TASKS.title)}!{column_letter(len(header[0]))}1"
         sheet.write_values([(notes_at, [[NOTES]])])
         add_sources(sheet, self.catalog.initial_urls())
-        monitor = make_client(user="chaos-monitor", emulator_host=self.emulator.host, **UNPACED)
+        monitor = make_client(
+            user="chaos-monitor", emulator_host=self.emulator.host, token="chaos-monitor", **UNPACED
+        )
         self.monitor = SheetsGateway(monitor, sheet.spreadsheet_id)
         specs = (TASKS, TASKS_HISTORY, TASKS_DLQ, SOURCES, LEADER_ELECTION)
         headers = self.monitor.read([f"{quote_title(s.title)}!1:1" for s in specs])
@@ -336,7 +340,9 @@ class ChaosRun:
     def start_agent(self, name: str) -> None:
         """Start (or restart) agent ``name``."""
         assert self.fleet is not None
-        self.current[name] = self.fleet.start(name)
+        # One account per agent, as the run was built (the emulator counted quota per worker
+        # then); the fleet on one shared account belongs with issue 13's shared-quota pacing.
+        self.current[name] = self.fleet.start(name, SHEETS_EMULATOR_TOKEN=name)
 
     def start_person(self) -> None:
         """Start the person process."""
@@ -555,7 +561,9 @@ class ChaosRun:
                 exits[name] = None
         self.emulator.configure(fault_rate=0.0, quota=False)
         final_stats = self.emulator.stats()
-        audit = make_client(user="chaos-audit", emulator_host=self.emulator.host, **UNPACED)
+        audit = make_client(
+            user="chaos-audit", emulator_host=self.emulator.host, token="chaos-audit", **UNPACED
+        )
         gateway = SheetsGateway(audit, sheet.spreadsheet_id)
         return build_report(self, gateway, final_stats, exits, drained)
 

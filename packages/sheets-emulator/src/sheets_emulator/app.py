@@ -58,7 +58,7 @@ class Settings:
     seed: int | None = None
     slow_ms: int = 1000
     late_ms: int = 3000
-    delete_duplicates_shrinks_grid: bool = True
+    delete_duplicates_shrinks_grid: bool = False
     find_replace_hidden_rows: bool = False
     fault_kinds: list[str] = field(default_factory=lambda: list(fault_kinds.ALL_KINDS))
 

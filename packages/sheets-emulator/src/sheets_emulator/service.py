@@ -37,8 +37,8 @@ class Behaviour:
     (``PUT /_emulator/config`` sets them; docs/emulator.md says why each default)."""
 
     #: deleteDuplicates over whole rows deletes them from the grid (rowCount shrinks), or
-    #: shifts the range's cells up and keeps the grid's size.
-    delete_duplicates_shrinks_grid: bool = True
+    #: (default) shifts the range's cells up and keeps the grid's size.
+    delete_duplicates_shrinks_grid: bool = False
     #: findReplace also changes cells in rows hidden by a filter, or (default, the harder case
     #: for a client that claims rows with findReplace) skips them.
     find_replace_hidden_rows: bool = False
