@@ -121,7 +121,6 @@ def bench_emulator() -> Iterator[BenchEmulator]:
         emulator.close()
 
 
-@contextmanager
 class _OwnAccounts(Fleet):
     """A fleet whose agents each have their own emulator account (``SHEETS_EMULATOR_TOKEN`` =
     worker name), as these benchmarks were measured; one shared account is issue 13's bench."""
@@ -132,6 +131,7 @@ class _OwnAccounts(Fleet):
         return super().start(name, **kwargs)
 
 
+@contextmanager
 def fleet_of(
     emulator: BenchEmulator, gateway: SheetsGateway, tmp: Path, settings: dict[str, str]
 ) -> Iterator[Fleet]:
