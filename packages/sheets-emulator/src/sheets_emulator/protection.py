@@ -56,7 +56,11 @@ def present(ss: Spreadsheet, item: JSON, account: str | None) -> JSON:
     """A protection as ``account`` sees it: ``requestingUserCanEdit`` for them, and ``editors``
     only for those who can edit (Google shows editors only to users with edit access)."""
     out = dict(item)
-    if can_edit(ss, item, account):
+    if item.get("warningOnly"):  # "every user can edit data in the protected range"
+        out["requestingUserCanEdit"] = True
+        if not can_edit(ss, item, account):
+            out.pop("editors", None)
+    elif can_edit(ss, item, account):
         out["requestingUserCanEdit"] = True
     else:
         out.pop("requestingUserCanEdit", None)
