@@ -5,6 +5,7 @@ stats and JSON as over HTTP."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import gspread
@@ -109,6 +110,10 @@ def test_same_json_quota_and_faults_as_over_http(emulator: EmulatorServer) -> No
             timeout=0.2,
         )
     assert emulator.stats()["faults"]["by_kind"] == {"lost_cut": 1, "late": 1}
+    deadline = time.monotonic() + 10  # let the late write land before the next test resets
+    while emulator.stats()["late_writes"]["applied"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sh.sheet1.acell("A1").value == "late"
 
 
 def test_the_agent_sees_a_cut_in_process_as_ambiguous(unstarted: EmulatorServer) -> None:
