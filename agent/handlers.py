@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import AgentError
+from agent.ytdlp.runtime import js_runtime_params
 
 ALLOWED_SCHEMES = ("http://", "https://")
 
@@ -41,6 +42,7 @@ def _ydl_options(extra: dict[str, Any]) -> dict[str, Any]:
         "restrictfilenames": True,
         "windowsfilenames": True,
     }
+    options.update(js_runtime_params())  # Deno from PyPI, wherever pip put it
     options.update(extra)
     return options
 
