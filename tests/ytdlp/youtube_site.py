@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+VID_DEFAULT = "dQw4w9WgXcQ"
 ALLOWED_HOSTS = ("www.youtube.com", "youtube.com", "m.youtube.com")
 PLAYER_ID = "0123abcd"
 #: The challenge put in every format URL; the fixture player's solution is its reverse.
