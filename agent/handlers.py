@@ -36,15 +36,15 @@ def _check_url(url: str) -> None:
         raise AgentError(f"refusing to fetch {url[:200]!r}: only http(s) URLs are handled")
 
 
-def _ydl_options(extra: dict[str, Any], *, options: bool = True) -> dict[str, Any]:
-    return ytdlp_params.handler_params(ytdlp_params.current(), extra, options=options)
+def _ydl_options(extra: dict[str, Any], *, media: bool = True) -> dict[str, Any]:
+    return ytdlp_params.handler_params(ytdlp_params.current(), extra, media=media)
 
 
 def metadata(url: str) -> Path:
     """Write yt-dlp's full info JSON of the video to ``OUTPUT_DIR/<id>.info.json``."""
     _check_url(url)
     out = _output_dir()
-    params = _ydl_options({"skip_download": True}, options=False)
+    params = _ydl_options({"skip_download": True}, media=False)
     with ytdlp_params.open_ydl(params) as ydl:
         info = ydl.sanitize_info(ydl.extract_info(url, download=False))
     video_id = "".join(ch for ch in str(info.get("id", "video")) if ch.isalnum() or ch in "-_")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agent.ytdlp import runtime
-from agent.ytdlp.params import HandlerSettings, handler_params
+from agent.ytdlp.params import HandlerSettings, handler_params, open_ydl
 
 Level = Literal["ok", "warn", "fail"]
 #: A yt-dlp older than this is reported: YouTube changes often and fixes ship in new releases.
@@ -136,13 +136,12 @@ def dry_extraction(
 
     ``classify`` turns a failure into its class name (shown before the reason).
     """
-    import yt_dlp
-
     from agent.sources.failures import clean_reason
 
-    params = handler_params(settings, {"skip_download": True, "simulate": True, **(extra or {})})
+    extra = {"skip_download": True, "simulate": True, **(extra or {})}
+    params = handler_params(settings, extra, media=False)
     try:
-        with yt_dlp.YoutubeDL(params) as ydl:
+        with open_ydl(params) as ydl:
             info = ydl.extract_info(url, download=False)
     except Exception as exc:  # everything yt-dlp raises is the answer here
         kind = f"{classify(exc)}: " if classify else ""

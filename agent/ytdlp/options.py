@@ -121,17 +121,23 @@ class YtdlpOptions(BaseModel):
         except ValidationError as exc:
             raise options_error(exc) from None
 
-    def to_params(self, sub_langs: Sequence[str] = ("en",)) -> dict[str, Any]:
-        """The ``YoutubeDL`` parameters these options stand for (unset ones are left out)."""
+    def to_params(
+        self, sub_langs: Sequence[str] = ("en",), *, media: bool = True
+    ) -> dict[str, Any]:
+        """The ``YoutubeDL`` parameters these options stand for (unset ones are left out).
+
+        ``media=False`` leaves out what only matters when media is fetched (format, audio
+        conversion, captions) and keeps the rest (proxy, pacing, extractor arguments...).
+        """
         params: dict[str, Any] = {}
         fmt = self.format or ("bestaudio/best" if self.audio_only or self.audio_format else None)
-        if fmt:
+        if fmt and media:
             params["format"] = fmt
-        if self.audio_format:
+        if self.audio_format and media:
             params["postprocessors"] = [
                 {"key": "FFmpegExtractAudio", "preferredcodec": self.audio_format}
             ]
-        if self.subtitles:
+        if self.subtitles and media:
             params.update(subtitle_params(sub_langs, self.subtitle_format))
         simple = {
             "ratelimit": self.rate_limit,

@@ -151,20 +151,20 @@ def output_dir(settings: HandlerSettings) -> Path:
 
 
 def handler_params(
-    settings: HandlerSettings, extra: dict[str, Any] | None = None, *, options: bool = True
+    settings: HandlerSettings, extra: dict[str, Any] | None = None, *, media: bool = True
 ) -> dict[str, Any]:
     """``YoutubeDL`` parameters: base, JS runtime, cookies, ``YTDLP_OPTIONS``,
     ``settings.extra_params``, then ``extra``.
 
-    ``options=False`` leaves ``YTDLP_OPTIONS`` out (``metadata`` needs no format or captions).
+    ``media=False`` leaves out the media options of ``YTDLP_OPTIONS`` (format, conversion,
+    captions: ``metadata`` and ``orc doctor`` fetch no media) and keeps the others.
     """
     params: dict[str, Any] = dict(BASE_PARAMS)
     params["logger"] = RecordingLogger()
     params.update(js_runtime_params())
     if settings.cookies_file is not None:
         params["cookiefile"] = str(settings.cookies_file)
-    if options:
-        params.update(settings.options.to_params(settings.sub_langs))
+    params.update(settings.options.to_params(settings.sub_langs, media=media))
     params.update(settings.extra_params)
     params.update(extra or {})
     return params

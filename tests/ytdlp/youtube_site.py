@@ -162,6 +162,10 @@ class FakeYoutube:
         self.requests: list[str] = []
         #: The query of every media request (``n`` shows whether the challenge was solved).
         self.media_queries: list[dict[str, list[str]]] = []
+        #: The ``Cookie`` header of every request ("" when none).
+        self.cookies: list[str] = []
+        #: ``context.client.clientName`` of every player API request.
+        self.player_clients: list[str] = []
         self.refused: list[str] = []
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(cert[0]), str(cert[1]))
@@ -231,6 +235,9 @@ class FakeYoutube:
         parts = urlsplit(handler.path)
         query = parse_qs(parts.query)
         self.requests.append(f"{method} {parts.path}")
+        self.cookies.append(handler.headers.get("Cookie") or "")
+        if parts.path == "/youtubei/v1/player":
+            self.player_clients.append(_client_name(body))
         static = self._static(parts.path)
         if static is not None:
             self._send(handler, 200, *static)
@@ -305,3 +312,10 @@ def _video_id(path: str, query: dict[str, list[str]], body: bytes) -> str:
     if path.startswith(("/embed/", "/videoplayback/")):
         return path.rsplit("/", 1)[-1].split(".")[0]
     return (query.get("v") or [""])[0]
+
+
+def _client_name(body: bytes) -> str:
+    try:
+        return str(json.loads(body)["context"]["client"]["clientName"])
+    except (ValueError, KeyError, TypeError):
+        return ""
