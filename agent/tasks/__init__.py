@@ -4,7 +4,8 @@
 - :mod:`agent.tasks.invoke`: call a callback with the URL or the :class:`Task`;
 - :mod:`agent.tasks.results`: turn what a callback returned into History cells;
 - :mod:`agent.tasks.failures`: classify a failure (unavailable, rate-limited, network...);
-- :mod:`agent.tasks.cooldown`: growing, jittered pauses after rate limits.
+- :mod:`agent.tasks.cooldown`: growing, jittered pauses after rate limits;
+- :mod:`agent.tasks.deadline`: ``TASK_TIMEOUT_SECONDS``, callbacks in a child process.
 
 Pure logic: nothing here talks to Sheets. See docs/youtube.md for how the loop calls it.
 """

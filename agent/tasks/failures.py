@@ -188,6 +188,9 @@ def classify_task_failure(exc: BaseException) -> TaskFailure:
     """
     if isinstance(exc, TaskTimeoutError):
         return TaskFailure(ErrorClass.TIMEOUT, clean_reason(str(exc)))
+    already = getattr(exc, "failure", None)  # classified in a child process (deadline.py)
+    if isinstance(already, TaskFailure):
+        return already
     if not _from_ytdlp(exc):
         text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return TaskFailure(ErrorClass.CALLBACK, clean_reason(text))

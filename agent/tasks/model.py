@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from agent.schema import USER_PREFIX
 
@@ -35,6 +36,22 @@ class Task:
     source_name: str = ""
     attempt: int = 1
     extra: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Picklable (for a child process), although ``extra`` is a read-only mapping."""
+        fields = (
+            self.id,
+            self.url,
+            self.video_key,
+            self.title,
+            self.duration_s,
+            self.source_id,
+            self.source_url,
+            self.source_name,
+            self.attempt,
+            dict(self.extra),
+        )
+        return (_rebuild, fields)
 
     @classmethod
     def from_row(
@@ -68,3 +85,29 @@ class Task:
             attempt=max(1, attempt),
             extra=MappingProxyType(extra),
         )
+
+
+def _rebuild(
+    task_id: str,
+    url: str,
+    video_key: str,
+    title: str,
+    duration_s: float | None,
+    source_id: str,
+    source_url: str,
+    source_name: str,
+    attempt: int,
+    extra: dict[str, str],
+) -> Task:
+    return Task(
+        task_id,
+        url,
+        video_key,
+        title,
+        duration_s,
+        source_id,
+        source_url,
+        source_name,
+        attempt,
+        MappingProxyType(dict(extra)),
+    )
