@@ -20,7 +20,7 @@ from agent.ytdlp.media import audio, subtitles
 
 __all__ = ["audio", "download", "metadata", "noop", "subtitles"]
 
-ALLOWED_SCHEMES = ("http://", "https://")
+ALLOWED_SCHEMES = ytdlp_params.ALLOWED_SCHEMES
 
 
 def noop(url: str) -> None:
@@ -32,8 +32,7 @@ def _output_dir() -> Path:
 
 
 def _check_url(url: str) -> None:
-    if not url.lower().startswith(ALLOWED_SCHEMES):
-        raise AgentError(f"refusing to fetch {url[:200]!r}: only http(s) URLs are handled")
+    ytdlp_params.check_url(url)
 
 
 def _ydl_options(extra: dict[str, Any], *, media: bool = True) -> dict[str, Any]:

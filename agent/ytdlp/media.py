@@ -18,13 +18,6 @@ from agent.ytdlp.runtime import find_ffmpeg
 #: Seconds before each caption download unless YTDLP_OPTIONS sets ``sleep_subtitles``: the
 #: value of yt-dlp's ``-t sleep`` preset (YouTube rate-limits caption requests).
 SUBTITLE_SLEEP_S = 5.0
-_SCHEMES = ("http://", "https://")
-
-
-def _url(url: str) -> str:
-    if not isinstance(url, str) or not url.lower().startswith(_SCHEMES):
-        raise AgentError(f"refusing to fetch {str(url)[:200]!r}: only http(s) URLs are handled")
-    return url
 
 
 def _extract(url: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +47,7 @@ def subtitles(url: str) -> list[Path]:
     params = ytdlp_params.handler_params(settings, extra)
     params.pop("format", None)  # no media is fetched
     params.pop("postprocessors", None)
-    info = _extract(_url(url), params)
+    info = _extract(ytdlp_params.check_url(url), params)
     written = [
         Path(sub["filepath"])
         for sub in (info.get("requested_subtitles") or {}).values()
@@ -82,7 +75,7 @@ def audio(url: str) -> list[Path]:
         params["format"] = "bestaudio/best"
     if settings.options.audio_format and find_ffmpeg().ffmpeg is None:
         raise AgentError("YTDLP_OPTIONS audio_format needs ffmpeg, which is not installed")
-    info = _extract(_url(url), params)
+    info = _extract(ytdlp_params.check_url(url), params)
     written = [
         Path(item["filepath"])
         for item in info.get("requested_downloads") or []

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agent.errors import ConfigError
+from agent.errors import AgentError, ConfigError
 from agent.ytdlp.options import YtdlpOptions
 from agent.ytdlp.runtime import js_runtime_params
 
@@ -141,6 +141,18 @@ def current() -> HandlerSettings:
     with _lock:
         installed = _current
     return installed if installed is not None else HandlerSettings.from_env()
+
+
+#: The only URLs the handlers hand to yt-dlp (never ``file:``, ``data:`` or option-like text).
+ALLOWED_SCHEMES = ("http://", "https://")
+
+
+def check_url(url: object) -> str:
+    """``url`` when it is an http(s) URL; an :class:`AgentError` naming it otherwise."""
+    if not isinstance(url, str) or not url.lower().startswith(ALLOWED_SCHEMES):
+        shown = str(url)[:200]
+        raise AgentError(f"refusing to fetch {shown!r}: only http(s) URLs are handled")
+    return url
 
 
 def output_dir(settings: HandlerSettings) -> Path:
