@@ -31,8 +31,10 @@ from agent.errors import AgentError
 from agent.tasks.failures import TaskFailure, TaskTimeoutError, classify_task_failure
 from agent.ytdlp.params import HandlerSettings, configure
 
-#: Modules the fork server imports once, so that children start with them loaded.
-PRELOAD = ("agent.handlers", "agent.tasks", "yt_dlp")
+#: Modules the fork server imports once, so that children start with them loaded. A child
+#: also re-imports the program's main module as ``__mp_main__`` (multiprocessing's rule; ``orc``
+#: and ``python -m agent`` guard their entry point): ``agent.cli`` makes that free.
+PRELOAD = ("agent.cli", "agent.handlers", "agent.tasks", "yt_dlp")
 _lock = threading.Lock()
 _context: Any = None
 

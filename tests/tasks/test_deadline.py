@@ -58,6 +58,17 @@ class HangingServer:
         self.sock.close()
 
 
+#: Long enough for a child to start and reach the hang on a loaded machine (the fork server is
+#: warmed up first), short enough to keep the tests quick.
+TIMEOUT_S = 6.0
+
+
+@pytest.fixture(autouse=True)
+def _warm_fork_server() -> None:
+    """Start the fork server (and its imports) before a test's clock matters."""
+    run_with_deadline(handlers.noop, "https://example.test/", 60, HandlerSettings())
+
+
 @pytest.fixture
 def hanging() -> Iterator[HangingServer]:
     server = HangingServer()
@@ -71,7 +82,7 @@ def test_a_hung_download_is_stopped_and_counts_as_a_timeout(
     url = f"http://127.0.0.1:{hanging.port}/video.mp4"
     settings = HandlerSettings(output_dir=tmp_path)
     with pytest.raises(TaskTimeoutError) as info:
-        run_with_deadline(handlers.download, url, 1.5, settings)
+        run_with_deadline(handlers.download, url, TIMEOUT_S, settings)
     failure = classify_task_failure(info.value)
     assert failure.error_class is ErrorClass.TIMEOUT and failure.counts_attempt
     assert hanging.requests == 1  # yt-dlp really was waiting on the server
@@ -89,7 +100,9 @@ def _alive(pid: int) -> bool:
 def test_the_callbacks_own_children_are_killed_too(tmp_path: Path) -> None:
     pid_file = tmp_path / "grandchild.pid"
     with pytest.raises(TaskTimeoutError):
-        run_with_deadline(callbacks.hang_with_a_grandchild, str(pid_file), 1.5, HandlerSettings())
+        run_with_deadline(
+            callbacks.hang_with_a_grandchild, str(pid_file), TIMEOUT_S, HandlerSettings()
+        )
     pid = int(pid_file.read_text())
     deadline = time.monotonic() + 5
     while _alive(pid) and time.monotonic() < deadline:
