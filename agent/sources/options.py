@@ -100,6 +100,10 @@ class ExpandOptions:
         }
         if config.source_extractors:
             values["extra_extractors"] = load_extractors(config.source_extractors)
+        # YTDLP_OPTIONS' network options (proxy, extractor arguments, pacing) apply here too.
+        from agent.ytdlp.options import YtdlpOptions
+
+        values["ytdlp_params"] = YtdlpOptions.parse(config.ytdlp_options).to_params(media=False)
         values.update(overrides)
         return cls(**values)
 

@@ -89,3 +89,17 @@ def test_config_fields_and_defaults() -> None:
         Config.load(**BASE, ytdlp_options='{"audio_only": true}', sub_langs="pt,en")
     )
     assert settings.options.audio_only and settings.sub_langs == ("pt", "en")
+
+
+def test_expansion_uses_the_network_options_too() -> None:
+    from agent.sources import ExpandOptions
+    from agent.sources.ytdlp import ytdlp_params
+
+    config = Config.load(
+        **BASE,
+        ytdlp_options='{"proxy": "http://127.0.0.1:3128", "format": "b", "sleep_requests": 2}',
+    )
+    params = ytdlp_params(ExpandOptions.from_config(config))
+    assert params["proxy"] == "http://127.0.0.1:3128"
+    assert params["sleep_interval_requests"] == 2.0  # YTDLP_OPTIONS wins over the default
+    assert "format" not in params  # media options are the handlers' business
