@@ -4,8 +4,11 @@ A callback receives one video URL (or a :class:`~agent.tasks.Task`, see docs/you
 may raise to fail the attempt. URLs come from the spreadsheet, which anyone with edit access can
 change, so the handlers only pass them to yt-dlp (never to a shell) and write only below
 OUTPUT_DIR under names yt-dlp sanitises. Every ``YoutubeDL`` here gets
-:func:`agent.ytdlp.params.handler_params`: the JS runtime, ``COOKIES_FILE`` and
-``YTDLP_OPTIONS``.
+:func:`agent.ytdlp.params.handler_params` (the JS runtime, ``COOKIES_FILE``, ``YTDLP_OPTIONS``)
+and comes from :func:`agent.ytdlp.params.open_ydl`, which builds it with
+:func:`agent.net.ydl.build_ydl`, as the leader's sessions are: no connection reaches a private,
+loopback, link-local or metadata address unless ``ALLOW_PRIVATE_URLS`` holds it; a refusal
+raises :class:`~agent.errors.RefusedUrlError` (dead-lettered at once).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def metadata(url: str) -> Path:
     _check_url(url)
     out = _output_dir()
     params = _ydl_options({"skip_download": True}, media=False)
-    with ytdlp_params.open_ydl(params) as ydl:
+    with ytdlp_params.open_ydl(params, url=url) as ydl:
         info = ydl.sanitize_info(ydl.extract_info(url, download=False))
     video_id = "".join(ch for ch in str(info.get("id", "video")) if ch.isalnum() or ch in "-_")
     target = out / f"{video_id or 'video'}.info.json"
@@ -58,7 +61,7 @@ def download(url: str) -> None:
     out = _output_dir()
     template = str(out / "%(id)s.%(ext)s")
     params = _ydl_options({"outtmpl": {"default": template}, "paths": {}})
-    with ytdlp_params.open_ydl(params) as ydl:
+    with ytdlp_params.open_ydl(params, url=url) as ydl:
         code = ydl.download([url])
     if code:
         raise AgentError(f"yt-dlp could not download {url}")

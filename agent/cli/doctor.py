@@ -37,10 +37,11 @@ def doctor(url: str | None, as_json: bool) -> None:
         return
     from agent.tasks.failures import classify_task_failure
 
-    def classify(exc: BaseException) -> str:
-        return classify_task_failure(exc).error_class.value
+    def describe(exc: BaseException) -> str:
+        failure = classify_task_failure(exc)
+        return f"{failure.error_class.value}: {failure.reason}"
 
-    checks = run_checks(settings, url, classify=classify)
+    checks = run_checks(settings, url, describe=describe)
     failed = any(c.level == "fail" for c in checks)
     if as_json:
         click.echo(json.dumps({"ok": not failed, "checks": [c.as_dict() for c in checks]}))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.errors import ConfigError
+from agent.net.guard import AddressGuard
 from agent.sources.urls import CHANNEL_TABS, Policy
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class ExpandOptions:
       queued, done or dead-lettered, and reading a playlist or tab stops after
       ``stop_after_known`` known videos in a row (0: read everything). See
       :mod:`agent.sources.rescan`.
+    - ``url_guard``: the addresses yt-dlp may connect to (``ALLOW_PRIVATE_URLS``); by default
+      none that is private, loopback, link-local or a metadata host.
     """
 
     max_entries: int = 0
@@ -65,6 +68,7 @@ class ExpandOptions:
     max_duration_s: float | None = None
     known: Callable[[str], bool] | None = None
     stop_after_known: int = 0
+    url_guard: AddressGuard = field(default_factory=AddressGuard)
 
     def __post_init__(self) -> None:
         if self.max_entries < 0:
@@ -97,6 +101,7 @@ class ExpandOptions:
             "cookies_file": config.cookies_file,
             "policy": config.source_url_policy,
             "socket_timeout": config.request_timeout_seconds,
+            "url_guard": config.url_guard,
         }
         if config.source_extractors:
             values["extra_extractors"] = load_extractors(config.source_extractors)

@@ -15,12 +15,14 @@ import enum
 from dataclasses import dataclass
 
 from agent.errors import AgentError
+from agent.net.refusals import find_refusal
 from agent.sources.failures import classify_failure, clean_reason, exception_chain
 
 
 class ErrorClass(str, enum.Enum):
     """The class written to the ``Error Class`` column of Tasks DLQ."""
 
+    REFUSED = "refused"  # the address guard refused a hop (agent.net): never retried
     PRIVATE = "private"
     REMOVED = "removed"
     MEMBERS_ONLY = "members_only"
@@ -58,6 +60,7 @@ FLEET_COOLDOWN = frozenset({ErrorClass.BOT_CHECK, ErrorClass.RATE_LIMITED})
 
 _DISPOSITION = {
     **dict.fromkeys(UNAVAILABLE, Disposition.DEAD_LETTER),
+    ErrorClass.REFUSED: Disposition.DEAD_LETTER,
     ErrorClass.UPCOMING: Disposition.RELEASE,
     ErrorClass.BOT_CHECK: Disposition.RELEASE,
     ErrorClass.RATE_LIMITED: Disposition.RELEASE,
@@ -191,6 +194,9 @@ def classify_task_failure(exc: BaseException) -> TaskFailure:
     already = getattr(exc, "failure", None)  # classified in a child process (deadline.py)
     if isinstance(already, TaskFailure):
         return already
+    refusal = find_refusal(exc)
+    if refusal is not None:
+        return TaskFailure(ErrorClass.REFUSED, clean_reason(refusal.reason))
     if not _from_ytdlp(exc):
         text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return TaskFailure(ErrorClass.CALLBACK, clean_reason(text))

@@ -129,23 +129,20 @@ def check_options(settings: HandlerSettings) -> Check:
 def dry_extraction(
     url: str,
     settings: HandlerSettings,
-    classify: Callable[[BaseException], str] | None = None,
+    describe: Callable[[BaseException], str] = str,
     extra: dict[str, Any] | None = None,
 ) -> Check:
     """Extract ``url`` fully without downloading; report what yt-dlp found or why it failed.
 
-    ``classify`` turns a failure into its class name (shown before the reason).
+    ``describe`` turns a failure into its text (``orc doctor``: ``"class: reason"``).
     """
-    from agent.sources.failures import clean_reason
-
     extra = {"skip_download": True, "simulate": True, **(extra or {})}
     params = handler_params(settings, extra, media=False)
     try:
-        with open_ydl(params) as ydl:
+        with open_ydl(params, settings, url=url) as ydl:
             info = ydl.extract_info(url, download=False)
     except Exception as exc:  # everything yt-dlp raises is the answer here
-        kind = f"{classify(exc)}: " if classify else ""
-        return Check("extraction", "fail", printable(kind + clean_reason(str(exc)), 500))
+        return Check("extraction", "fail", printable(describe(exc), 500))
     if not isinstance(info, dict):
         return Check("extraction", "fail", "yt-dlp returned nothing")
     formats = info.get("formats") or []

@@ -20,8 +20,10 @@ from agent.ytdlp.runtime import find_ffmpeg
 SUBTITLE_SLEEP_S = 5.0
 
 
-def _extract(url: str, params: dict[str, Any]) -> dict[str, Any]:
-    with ytdlp_params.open_ydl(params) as ydl:
+def _extract(
+    url: str, params: dict[str, Any], settings: ytdlp_params.HandlerSettings
+) -> dict[str, Any]:
+    with ytdlp_params.open_ydl(params, settings, url=url) as ydl:
         info = ydl.extract_info(url, download=True)
     if not isinstance(info, dict):
         raise AgentError(f"yt-dlp returned nothing for {url}")
@@ -47,7 +49,7 @@ def subtitles(url: str) -> list[Path]:
     params = ytdlp_params.handler_params(settings, extra)
     params.pop("format", None)  # no media is fetched
     params.pop("postprocessors", None)
-    info = _extract(ytdlp_params.check_url(url), params)
+    info = _extract(ytdlp_params.check_url(url), params, settings)
     written = [
         Path(sub["filepath"])
         for sub in (info.get("requested_subtitles") or {}).values()
@@ -75,7 +77,7 @@ def audio(url: str) -> list[Path]:
         params["format"] = "bestaudio/best"
     if settings.options.audio_format and find_ffmpeg().ffmpeg is None:
         raise AgentError("YTDLP_OPTIONS audio_format needs ffmpeg, which is not installed")
-    info = _extract(ytdlp_params.check_url(url), params)
+    info = _extract(ytdlp_params.check_url(url), params, settings)
     written = [
         Path(item["filepath"])
         for item in info.get("requested_downloads") or []

@@ -14,17 +14,38 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agent.errors import AgentError, ConfigError
+from agent.errors import AgentError, ConfigError, RefusedUrlError
+from agent.net.guard import AddressGuard
+from agent.net.refusals import find_refusal
 from agent.ytdlp.options import YtdlpOptions
 from agent.ytdlp.runtime import js_runtime_params
 
-if TYPE_CHECKING:
-    from agent.config import Config
+
+class HandlerConfig(Protocol):
+    """What :meth:`HandlerSettings.from_config` reads (:class:`agent.config.Config` has it;
+    named structurally so that ``agent.config``, which validates ``YTDLP_OPTIONS`` with this
+    package, is not imported back)."""
+
+    @property
+    def output_dir(self) -> Path: ...
+
+    @property
+    def cookies_file(self) -> Path | None: ...
+
+    @property
+    def ytdlp_options(self) -> str | None: ...
+
+    @property
+    def sub_langs(self) -> str: ...
+
+    @property
+    def url_guard(self) -> AddressGuard: ...
+
 
 _log = logging.getLogger("agent.ytdlp")
 #: Warnings kept per ``YoutubeDL`` (the last ones explain a failure).
@@ -86,20 +107,24 @@ class HandlerSettings:
     #: Further ``YoutubeDL`` parameters, applied after ``YTDLP_OPTIONS`` (not read from the
     #: environment: for programs and tests that route yt-dlp somewhere, e.g. a local proxy).
     extra_params: Mapping[str, Any] = field(default_factory=dict)
+    #: The addresses yt-dlp may connect to (``ALLOW_PRIVATE_URLS``); public ones only by default.
+    guard: AddressGuard = field(default_factory=AddressGuard)
 
     @classmethod
-    def from_config(cls, config: Config) -> HandlerSettings:
+    def from_config(cls, config: HandlerConfig) -> HandlerSettings:
         """The handler settings of an agent's configuration."""
         return cls(
             output_dir=config.output_dir,
             cookies_file=config.cookies_file,
             options=YtdlpOptions.parse(config.ytdlp_options),
             sub_langs=split_langs(config.sub_langs),
+            guard=config.url_guard,
         )
 
     @classmethod
     def from_env(cls) -> HandlerSettings:
-        """Read ``OUTPUT_DIR``, ``COOKIES_FILE``, ``YTDLP_OPTIONS``, ``SUB_LANGS``."""
+        """Read ``OUTPUT_DIR``, ``COOKIES_FILE``, ``YTDLP_OPTIONS``, ``SUB_LANGS``,
+        ``ALLOW_PRIVATE_URLS``."""
         try:
             env = _Env()
         except ValidationError as exc:
@@ -111,6 +136,7 @@ class HandlerSettings:
             cookies_file=env.cookies_file,
             options=YtdlpOptions.parse(env.ytdlp_options),
             sub_langs=split_langs(env.sub_langs),
+            guard=AddressGuard.from_setting(env.allow_private_urls),
         )
 
 
@@ -123,6 +149,7 @@ class _Env(BaseSettings):
     cookies_file: Path | None = None
     ytdlp_options: str | None = None
     sub_langs: str = Field(default="en", min_length=1)
+    allow_private_urls: str | None = None
 
 
 _lock = threading.Lock()
@@ -183,19 +210,28 @@ def handler_params(
 
 
 @contextmanager
-def open_ydl(params: dict[str, Any]) -> Iterator[Any]:
-    """A ``YoutubeDL`` on ``params``; an exception leaving it carries yt-dlp's warnings.
+def open_ydl(
+    params: dict[str, Any], settings: HandlerSettings | None = None, *, url: str = ""
+) -> Iterator[Any]:
+    """A guarded ``YoutubeDL`` on ``params`` (:func:`agent.net.ydl.build_ydl`, with the guard of
+    ``settings``, else of the installed settings).
 
-    The warnings are set as the attribute ``ytdlp_warnings`` (a tuple of strings) of the
-    exception, where :func:`agent.tasks.failures.classify_task_failure` reads them.
+    The guard's refusal comes out as :class:`~agent.errors.RefusedUrlError` (for ``url``); any
+    other exception leaving the block carries yt-dlp's warnings as its attribute
+    ``ytdlp_warnings`` (a tuple of strings), where
+    :func:`agent.tasks.failures.classify_task_failure` reads them.
     """
-    import yt_dlp
+    from agent.net.ydl import build_ydl
 
+    guard = (settings or current()).guard
     logger = params.get("logger")
     try:
-        with yt_dlp.YoutubeDL(params) as ydl:
+        with build_ydl(params, guard) as ydl:
             yield ydl
     except Exception as exc:
+        refusal = find_refusal(exc)
+        if refusal is not None:
+            raise RefusedUrlError(url[:200] or refusal.url, refusal.reason) from exc
         if isinstance(logger, RecordingLogger) and logger.warnings:
             setattr(exc, WARNINGS_ATTR, tuple(logger.warnings))
         raise

@@ -17,6 +17,7 @@ from agent.tasks.failures import TaskTimeoutError
 from agent.ytdlp.params import HandlerSettings
 from tests.sources.helpers import LocalSite
 from tests.tasks import callbacks
+from tests.ytdlp.youtube_site import LOOPBACK_GUARD
 
 
 class HangingServer:
@@ -80,7 +81,7 @@ def test_a_hung_download_is_stopped_and_counts_as_a_timeout(
     hanging: HangingServer, tmp_path: Path
 ) -> None:
     url = f"http://127.0.0.1:{hanging.port}/video.mp4"
-    settings = HandlerSettings(output_dir=tmp_path)
+    settings = HandlerSettings(output_dir=tmp_path, guard=LOOPBACK_GUARD)
     with pytest.raises(TaskTimeoutError) as info:
         run_with_deadline(handlers.download, url, TIMEOUT_S, settings)
     failure = classify_task_failure(info.value)
@@ -121,7 +122,7 @@ def test_results_and_tasks_cross_the_process_boundary() -> None:
 
 
 def test_failures_are_classified_in_the_child(site: LocalSite, tmp_path: Path) -> None:
-    settings = HandlerSettings(output_dir=tmp_path)
+    settings = HandlerSettings(output_dir=tmp_path, guard=LOOPBACK_GUARD)
     with pytest.raises(ChildFailure) as info:
         run_with_deadline(handlers.metadata, site.url("/missing"), 30, settings)
     failure = classify_task_failure(info.value)

@@ -10,7 +10,7 @@ import pytest
 from agent.ytdlp.options import YtdlpOptions
 from agent.ytdlp.params import HandlerSettings, configure
 from tests.sources.helpers import LocalSite
-from tests.ytdlp.youtube_site import FakeYoutube, make_certificate
+from tests.ytdlp.youtube_site import LOOPBACK_GUARD, FakeYoutube, make_certificate
 
 
 @pytest.fixture
@@ -53,7 +53,10 @@ def youtube(youtube_cert: tuple[Path, Path]) -> Iterator[FakeYoutube]:
 def routed(youtube: FakeYoutube, output_dir: Path) -> Iterator[HandlerSettings]:
     """Handler settings that send yt-dlp to ``youtube``, installed for the handlers."""
     settings = HandlerSettings(
-        output_dir=output_dir, extra_params=youtube.params(), options=YtdlpOptions()
+        output_dir=output_dir,
+        extra_params=youtube.params(),
+        options=YtdlpOptions(),
+        guard=LOOPBACK_GUARD,
     )
     configure(settings)
     try:

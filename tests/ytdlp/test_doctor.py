@@ -16,7 +16,7 @@ from agent.ytdlp.options import YtdlpOptions
 from agent.ytdlp.params import HandlerSettings
 from tests.sources.helpers import LocalSite, Route
 from tests.ytdlp.test_failures_youtube import CASES, WATCH
-from tests.ytdlp.youtube_site import VID_DEFAULT, FakeYoutube
+from tests.ytdlp.youtube_site import LOOPBACK_GUARD, VID_DEFAULT, FakeYoutube
 
 COOKIES = """# Netscape HTTP Cookie File
 .youtube.com\tTRUE\t/\tTRUE\t2147483647\tSID\tsecret-session-value
@@ -27,7 +27,7 @@ COOKIES = """# Netscape HTTP Cookie File
 def doctor(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m agent doctor`` in ``tmp_path`` (no .env, no spreadsheet settings)."""
     base = {k: v for k, v in os.environ.items() if k not in ("YTDLP_OPTIONS", "COOKIES_FILE")}
-    base.update({"OUTPUT_DIR": str(tmp_path / "out"), **env})
+    base.update({"OUTPUT_DIR": str(tmp_path / "out"), "ALLOW_PRIVATE_URLS": "127.0.0.1/32", **env})
     return subprocess.run(
         [sys.executable, "-m", "agent", "doctor", *args],
         cwd=tmp_path,
@@ -112,10 +112,17 @@ def test_ffmpeg_is_required_only_for_audio_conversion(
 
 def test_dry_extraction_names_the_failure_class(youtube: FakeYoutube) -> None:
     youtube.videos[VID_DEFAULT] = CASES["bot_check"][2]
-    settings = HandlerSettings(extra_params=youtube.params())
+    settings = HandlerSettings(extra_params=youtube.params(), guard=LOOPBACK_GUARD)
     checks = run_checks(
-        settings, WATCH, classify=lambda e: classify_task_failure(e).error_class.value
+        settings, WATCH, describe=lambda e: classify_task_failure(e).error_class.value
     )
     (extraction,) = [c for c in checks if c.name == "extraction"]
     assert extraction.level == "fail"
-    assert extraction.detail.startswith("bot_check: ")
+    assert extraction.detail == "bot_check"
+
+
+def test_doctor_names_a_refused_address(site: LocalSite, tmp_path: Path) -> None:
+    done = doctor(tmp_path, site.url("/clip.mp4"), ALLOW_PRIVATE_URLS="")
+    assert done.returncode == 1
+    assert "FAIL" in lines(done.stdout)["extraction"]
+    assert "refused: " in lines(done.stdout)["extraction"]

@@ -21,7 +21,7 @@ from agent.tasks.failures import (
     message_class,
 )
 from agent.ytdlp.params import HandlerSettings, handler_params, open_ydl
-from tests.ytdlp.youtube_site import FakeYoutube, Video, playability
+from tests.ytdlp.youtube_site import LOOPBACK_GUARD, FakeYoutube, Video, playability
 
 VID = "dQw4w9WgXcQ"
 WATCH = f"https://www.youtube.com/watch?v={VID}"
@@ -107,9 +107,12 @@ CASES: dict[str, tuple[ErrorClass, Disposition, Video]] = {
 
 def extract(params: dict[str, Any]) -> BaseException:
     """What real yt-dlp raises for the watch URL with the handlers' parameters."""
-    settings = HandlerSettings(extra_params=params)
+    settings = HandlerSettings(extra_params=params, guard=LOOPBACK_GUARD)
     ydl_params = handler_params(settings, {"skip_download": True})
-    with pytest.raises(yt_dlp.utils.YoutubeDLError) as info, open_ydl(ydl_params) as ydl:
+    with (
+        pytest.raises(yt_dlp.utils.YoutubeDLError) as info,
+        open_ydl(ydl_params, settings) as ydl,
+    ):
         ydl.extract_info(WATCH, download=False)
     return info.value
 

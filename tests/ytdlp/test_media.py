@@ -12,7 +12,13 @@ from agent import handlers
 from agent.errors import AgentError
 from agent.ytdlp.options import YtdlpOptions
 from agent.ytdlp.params import HandlerSettings, configure
-from tests.ytdlp.youtube_site import N_CHALLENGE, VID_DEFAULT, FakeYoutube, Video
+from tests.ytdlp.youtube_site import (
+    LOOPBACK_GUARD,
+    N_CHALLENGE,
+    VID_DEFAULT,
+    FakeYoutube,
+    Video,
+)
 
 WATCH = f"https://www.youtube.com/watch?v={VID_DEFAULT}"
 VTT = "WEBVTT\n\n00:00.000 --> 00:01.000\n{}\n"
@@ -20,7 +26,10 @@ COOKIES = "# Netscape HTTP Cookie File\n.youtube.com\tTRUE\t/\tTRUE\t2147483647\
 
 
 def install(youtube: FakeYoutube, output_dir: Path, **fields: Any) -> None:
-    configure(HandlerSettings(output_dir=output_dir, extra_params=youtube.params(), **fields))
+    settings = HandlerSettings(
+        output_dir=output_dir, extra_params=youtube.params(), guard=LOOPBACK_GUARD, **fields
+    )
+    configure(settings)
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from agent.net.guard import AddressGuard
+
+#: The handlers' address guard, opened for the test servers (and the proxy) on 127.0.0.1.
+LOOPBACK_GUARD = AddressGuard.from_setting("127.0.0.1/32")
 VID_DEFAULT = "dQw4w9WgXcQ"
 ALLOWED_HOSTS = ("www.youtube.com", "youtube.com", "m.youtube.com")
 PLAYER_ID = "0123abcd"
