@@ -66,6 +66,10 @@ class Config(BaseSettings):
     rescan_hours: float = Field(default=0.0, ge=0)  # 0 = one-shot sources
     ytdlp_sleep_requests: float = Field(default=0.75, ge=0)
     cookies_file: Path | None = None
+    # Handlers: yt-dlp options (JSON, see agent.ytdlp.options), caption languages, time limit.
+    ytdlp_options: str | None = None
+    sub_langs: str = Field(default="en", min_length=1, max_length=500)
+    task_timeout_seconds: float = Field(default=21_600.0, ge=0)  # 0 = no limit
     #: ``module:function`` returning yt-dlp extractors tried before the built-in ones
     #: (the demo and the benchmarks serve YouTube-shaped playlists offline through it).
     source_extractors: str | None = None
@@ -113,6 +117,17 @@ class Config(BaseSettings):
     def _extractors_form(cls, value: str | None) -> str | None:
         if value and not _HANDLER.match(value):
             raise ValueError("must look like module.path:function")
+        return value or None
+
+    @field_validator("ytdlp_options")
+    @classmethod
+    def _ytdlp_options_valid(cls, value: str | None) -> str | None:
+        from agent.ytdlp.options import YtdlpOptions
+
+        try:
+            YtdlpOptions.parse(value)
+        except ConfigError as exc:
+            raise ValueError(exc.problem) from None
         return value or None
 
     @field_validator("title_regex")

@@ -69,6 +69,9 @@ VIDEO_KEY = _col("video_key", "Video Key", "Chave do Vídeo", system=True)
 ATTEMPTS = _col("attempts", "Attempts", "Tentativas", system=True)
 ERROR = _col("error", "Error", "Erro", system=True)
 LEASE = _col("lease", "Lease", "Concessão", system=True)
+#: What a callback returned (Tasks History) and the class of a failure (Tasks DLQ).
+RESULT = _col("result", "Result", "Resultado", system=True)
+ERROR_CLASS = _col("error_class", "Error Class", "Classe do Erro", system=True)
 
 WORKER_COLUMNS: tuple[Column, ...] = (
     _col("worker_id", "Worker ID", "ID do Worker"),
@@ -120,6 +123,8 @@ class TabSpec:
     columns: tuple[Column, ...]
     role: Literal["workers", "queue", "history", "dlq", "leader", "archive"]
     kind: Literal["task", "source", "worker", "leader"]
+    #: Columns read when present and never created or required (per-source settings).
+    optional: tuple[Column, ...] = ()
 
     def headers(self, language: Language) -> list[str]:
         """The header row as created in ``language``."""
@@ -127,7 +132,7 @@ class TabSpec:
 
     def column(self, key: str) -> Column:
         """The column with ``key``; raises ``KeyError`` when this tab has none."""
-        for c in self.columns:
+        for c in (*self.columns, *self.optional):
             if c.key == key:
                 return c
         raise KeyError(f"tab {self.title!r} has no column {key!r}")
@@ -135,9 +140,33 @@ class TabSpec:
 
 WORKERS = TabSpec("Workers", WORKER_COLUMNS, "workers", "worker")
 TASKS = TabSpec("Tasks", (*TASK_BASE, VIDEO_KEY, ATTEMPTS, ERROR, LEASE), "queue", "task")
-TASKS_HISTORY = TabSpec("Tasks History", (*TASK_BASE, VIDEO_KEY, ATTEMPTS), "history", "task")
-TASKS_DLQ = TabSpec("Tasks DLQ", (*TASK_BASE, VIDEO_KEY, ERROR, ATTEMPTS), "dlq", "task")
-SOURCES = TabSpec("Sources", (*SOURCE_BASE, ATTEMPTS, ERROR, LEASE), "queue", "source")
+#: Optional per-source settings in Sources (DESIGN section 9), parsed by
+#: :func:`agent.sources.settings.parse_source_settings`.
+SOURCE_SETTING_COLUMNS: tuple[Column, ...] = (
+    _col("handler", "Handler", "Handler"),
+    _col("title_regex", "Title Regex", "Regex do Título"),
+    _col("min_duration", "Min Duration", "Duração Mínima"),
+    _col("max_duration", "Max Duration", "Duração Máxima"),
+    _col("max_entries", "Max Entries", "Máximo de Vídeos"),
+    _col("shorts", "Shorts", "Shorts"),
+    _col("streams", "Streams", "Transmissões"),
+    _col("rescan_hours", "Rescan Hours", "Horas entre Varreduras"),
+    _col("priority", "Priority", "Prioridade"),
+)
+
+TASKS_HISTORY = TabSpec(
+    "Tasks History", (*TASK_BASE, VIDEO_KEY, ATTEMPTS, RESULT), "history", "task"
+)
+TASKS_DLQ = TabSpec(
+    "Tasks DLQ", (*TASK_BASE, VIDEO_KEY, ERROR, ATTEMPTS, ERROR_CLASS), "dlq", "task"
+)
+SOURCES = TabSpec(
+    "Sources",
+    (*SOURCE_BASE, ATTEMPTS, ERROR, LEASE),
+    "queue",
+    "source",
+    optional=SOURCE_SETTING_COLUMNS,
+)
 SOURCES_HISTORY = TabSpec("Sources History", SOURCE_BASE, "history", "source")
 SOURCES_DLQ = TabSpec("Sources DLQ", (*SOURCE_BASE, ERROR, ATTEMPTS), "dlq", "source")
 LEADER_ELECTION = TabSpec("Leader Election", LEADER_COLUMNS, "leader", "leader")
@@ -216,7 +245,7 @@ class ColumnMap:
                     raise SchemaError(spec.title, f"header {text!r} appears twice")
                 seen[text] = position
         pt_hits = 0
-        for column in spec.columns:
+        for column in (*spec.columns, *spec.optional):
             for language in LANGUAGES:
                 position_or_none = seen.get(column.header(language))
                 if position_or_none is not None:
@@ -226,7 +255,7 @@ class ColumnMap:
                     break
         if pt_hits:
             self.language = "pt"
-        known = {c.header(lang) for c in spec.columns for lang in LANGUAGES}
+        known = {c.header(lang) for c in (*spec.columns, *spec.optional) for lang in LANGUAGES}
         self.extra = [t for t in seen if t not in known]
         #: Position of each user column, keyed ``USER_PREFIX + header``.
         self.user_index = {USER_PREFIX + t: seen[t] for t in self.extra}
@@ -282,6 +311,7 @@ def render_schema_js() -> str:
             "role": spec.role,
             "kind": spec.kind,
             "columns": [{"key": c.key, "en": c.en, "pt": c.pt} for c in spec.columns],
+            "optionalColumns": [{"key": c.key, "en": c.en, "pt": c.pt} for c in spec.optional],
         }
         for spec in ALL_TABS
     }

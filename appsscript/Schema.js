@@ -36,7 +36,8 @@ const SCHEMA = Object.freeze({
           "en": "Sources Processed",
           "pt": "Fontes Processadas"
         }
-      ]
+      ],
+      "optionalColumns": []
     },
     "Tasks": {
       "role": "queue",
@@ -112,7 +113,8 @@ const SCHEMA = Object.freeze({
           "en": "Lease",
           "pt": "Concessão"
         }
-      ]
+      ],
+      "optionalColumns": []
     },
     "Tasks History": {
       "role": "history",
@@ -177,8 +179,14 @@ const SCHEMA = Object.freeze({
           "key": "attempts",
           "en": "Attempts",
           "pt": "Tentativas"
+        },
+        {
+          "key": "result",
+          "en": "Result",
+          "pt": "Resultado"
         }
-      ]
+      ],
+      "optionalColumns": []
     },
     "Tasks DLQ": {
       "role": "dlq",
@@ -248,8 +256,14 @@ const SCHEMA = Object.freeze({
           "key": "attempts",
           "en": "Attempts",
           "pt": "Tentativas"
+        },
+        {
+          "key": "error_class",
+          "en": "Error Class",
+          "pt": "Classe do Erro"
         }
-      ]
+      ],
+      "optionalColumns": []
     },
     "Sources": {
       "role": "queue",
@@ -310,6 +324,53 @@ const SCHEMA = Object.freeze({
           "en": "Lease",
           "pt": "Concessão"
         }
+      ],
+      "optionalColumns": [
+        {
+          "key": "handler",
+          "en": "Handler",
+          "pt": "Handler"
+        },
+        {
+          "key": "title_regex",
+          "en": "Title Regex",
+          "pt": "Regex do Título"
+        },
+        {
+          "key": "min_duration",
+          "en": "Min Duration",
+          "pt": "Duração Mínima"
+        },
+        {
+          "key": "max_duration",
+          "en": "Max Duration",
+          "pt": "Duração Máxima"
+        },
+        {
+          "key": "max_entries",
+          "en": "Max Entries",
+          "pt": "Máximo de Vídeos"
+        },
+        {
+          "key": "shorts",
+          "en": "Shorts",
+          "pt": "Shorts"
+        },
+        {
+          "key": "streams",
+          "en": "Streams",
+          "pt": "Transmissões"
+        },
+        {
+          "key": "rescan_hours",
+          "en": "Rescan Hours",
+          "pt": "Horas entre Varreduras"
+        },
+        {
+          "key": "priority",
+          "en": "Priority",
+          "pt": "Prioridade"
+        }
       ]
     },
     "Sources History": {
@@ -356,7 +417,8 @@ const SCHEMA = Object.freeze({
           "en": "Worker",
           "pt": "Worker Atribuído"
         }
-      ]
+      ],
+      "optionalColumns": []
     },
     "Sources DLQ": {
       "role": "dlq",
@@ -412,7 +474,8 @@ const SCHEMA = Object.freeze({
           "en": "Attempts",
           "pt": "Tentativas"
         }
-      ]
+      ],
+      "optionalColumns": []
     },
     "Leader Election": {
       "role": "leader",
@@ -443,7 +506,8 @@ const SCHEMA = Object.freeze({
           "en": "Lease",
           "pt": "Concessão"
         }
-      ]
+      ],
+      "optionalColumns": []
     },
     "Tasks Archive": {
       "role": "archive",
@@ -464,7 +528,8 @@ const SCHEMA = Object.freeze({
           "en": "Completed At",
           "pt": "Timestamp de Conclusão"
         }
-      ]
+      ],
+      "optionalColumns": []
     }
   },
   "taskStatus": [
