@@ -1,10 +1,10 @@
-"""The one place that builds a gspread client: Google with a service account, or the emulator.
+"""The one place that builds a gspread client: Google (credentials from :mod:`.auth`) or emulator.
 
-``SHEETS_EMULATOR_HOST=host:port`` routes every request (Sheets and Drive) to the emulator with
-no credentials; the agent's worker name travels as the bearer token so that the emulator can
-count quota per user. Every request is paced by a token bucket, given a timeout and retried
-within bounds; writes whose fate is unknown raise :class:`~agent.errors.AmbiguousWriteError`
-unless they are idempotent.
+``SHEETS_EMULATOR_HOST=host:port`` routes every request (Sheets and Drive) to the emulator; with
+no ``AUTH_MODE`` no credentials are used and the agent's worker name travels as the bearer token
+so that the emulator can count quota per user. Every request is paced by a token bucket, given
+a timeout and retried within bounds; writes whose fate is unknown raise
+:class:`~agent.errors.AmbiguousWriteError` unless they are idempotent.
 """
 
 from __future__ import annotations
@@ -21,9 +21,13 @@ from typing import Any
 import gspread
 import requests
 from google.auth.credentials import AnonymousCredentials
+from google.auth.exceptions import RefreshError
+from google.auth.exceptions import TransportError as AuthTransportError
 from gspread.exceptions import APIError
 
-from agent.errors import AmbiguousWriteError, ConfigError, QuotaExceededError, SheetsError
+from agent.errors import AmbiguousWriteError, QuotaExceededError, SheetsError
+from agent.sheets.auth import SCOPES, AuthSettings, SignIn, refresh_failure, sign_in
+from agent.sheets.auth import load_service_account as load_service_account
 from agent.sheets.pacing import TokenBucket
 from agent.sheets.retry import (
     Outcome,
@@ -33,8 +37,8 @@ from agent.sheets.retry import (
     parse_retry_after,
 )
 
-#: Least privilege: the agent reads and writes spreadsheets it was shared on, nothing in Drive.
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+__all__ = ["SCOPES", "PacedHTTPClient", "load_service_account", "make_client"]
+
 GOOGLE_PREFIXES = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 EMULATOR_HOST_VARIABLE = "SHEETS_EMULATOR_HOST"
 
@@ -106,6 +110,8 @@ class PacedHTTPClient(gspread.HTTPClient):
             "drive": TokenBucket(max(read_per_minute, write_per_minute)),
         }
         self.stats = CallStats()
+        #: How this client signs in (None: the emulator without credentials).
+        self.sign_in: SignIn | None = None
 
     def _route(self, url: str) -> str:
         if self.base_url:
@@ -147,6 +153,18 @@ class PacedHTTPClient(gspread.HTTPClient):
                     headers=send_headers,
                     timeout=self.timeout,
                 )
+            except RefreshError as exc:
+                if not getattr(exc, "retryable", False) or attempt >= self.policy.max_tries:
+                    raise refresh_failure(exc, self.sign_in) from None
+                time.sleep(self.policy.delay_s(attempt))
+                continue
+            except AuthTransportError as exc:  # the token endpoint did not answer
+                if attempt >= self.policy.max_tries:
+                    raise SheetsError(
+                        f"token endpoint unreachable: {exc}", retryable=True
+                    ) from None
+                time.sleep(self.policy.delay_s(attempt))
+                continue
             except requests.RequestException as exc:
                 outcome = classify_exception(exc, idempotent=idempotent)
                 self.stats.add(f"transport_error.{outcome.value}")
@@ -203,6 +221,7 @@ def make_client(
     user: str,
     emulator_host: str | None = None,
     service_account_file: Path | None = None,
+    auth: AuthSettings | None = None,
     read_per_minute: int = 60,
     write_per_minute: int = 60,
     timeout_s: float = 30.0,
@@ -210,64 +229,25 @@ def make_client(
 ) -> gspread.Client:
     """A gspread client for the emulator (when ``emulator_host`` is set) or for Google.
 
-    ``emulator_host`` defaults to ``$SHEETS_EMULATOR_HOST``.
+    ``emulator_host`` defaults to ``$SHEETS_EMULATOR_HOST``. ``auth`` chooses the credentials
+    (:mod:`agent.sheets.auth`); without it, ``service_account_file`` is the key.
     """
     emulator_host = emulator_host or os.environ.get(EMULATOR_HOST_VARIABLE) or None
-    if emulator_host:
-        credentials: Any = AnonymousCredentials()  # type: ignore[no-untyped-call]
-        base_url: str | None = emulator_base_url(emulator_host)
-        token_user: str | None = user
-    else:
-        if service_account_file is None:
-            raise ConfigError(
-                "SERVICE_ACCOUNT_FILE", "is required unless SHEETS_EMULATOR_HOST is set"
-            )
-        credentials = load_service_account(service_account_file)
-        base_url = None
-        token_user = None
+    settings = auth or AuthSettings(service_account_file=service_account_file)
+    signed = sign_in(settings, emulator=emulator_host is not None)
+    credentials: Any = AnonymousCredentials() if signed is None else signed.credentials  # type: ignore[no-untyped-call]
     client = gspread.Client(credentials)
     client.http_client = PacedHTTPClient(
         credentials,
-        base_url=base_url,
-        user=token_user,
+        base_url=emulator_base_url(emulator_host) if emulator_host else None,
+        user=user if signed is None else None,
         read_per_minute=read_per_minute,
         write_per_minute=write_per_minute,
         timeout_s=timeout_s,
         policy=policy,
     )
+    client.http_client.sign_in = signed
     return client
-
-
-def load_service_account(path: Path) -> Any:
-    """Service-account credentials with the least scope, or a ConfigError naming the problem."""
-    from google.oauth2.service_account import Credentials
-
-    variable = "SERVICE_ACCOUNT_FILE"
-    if not path.exists():
-        raise ConfigError(variable, f"file {str(path)!r} does not exist")
-    if not path.is_file():
-        raise ConfigError(variable, f"{str(path)!r} is not a file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(variable, f"file {str(path)!r} cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError:  # a binary file: say so without echoing any of its bytes
-        raise ConfigError(variable, f"file {str(path)!r} is not JSON (not UTF-8 text)") from None
-    import json
-
-    try:
-        info = json.loads(text)
-    except ValueError:
-        raise ConfigError(variable, f"file {str(path)!r} is not JSON") from None
-    if not isinstance(info, dict) or info.get("type") != "service_account":
-        raise ConfigError(
-            variable,
-            f'file {str(path)!r} is not a service-account key ("type" must be "service_account")',
-        )
-    try:
-        return Credentials.from_service_account_info(info, scopes=list(SCOPES))  # type: ignore[no-untyped-call]
-    except (ValueError, KeyError) as exc:
-        raise ConfigError(variable, f"file {str(path)!r} is not a usable key ({exc})") from None
 
 
 def readable_by_others(path: Path) -> bool:
