@@ -39,6 +39,8 @@ class Config(BaseSettings):
     google_application_credentials: Path | None = None
     oauth_client_file: Path | None = None
     oauth_token_file: Path | None = None
+    impersonate_service_account: str | None = None
+    impersonation_url: str | None = None
 
     header_language: Literal["en", "pt"] = "en"
     lease_seconds: float = Field(default=120.0, ge=5, le=86_400)
@@ -88,6 +90,25 @@ class Config(BaseSettings):
     @classmethod
     def _auth_mode_blank(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("impersonate_service_account")
+    @classmethod
+    def _impersonate_form(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^[^@\s/:]+@[^@\s/:]+$", value):
+            raise ValueError(
+                "must be a service account's address, e.g. orc@proj.iam.gserviceaccount.com"
+            )
+        return value or None
+
+    @field_validator("impersonation_url")
+    @classmethod
+    def _impersonation_url_form(cls, value: str | None) -> str | None:
+        if value and (
+            not value.startswith(("https://", "http://"))
+            or not value.endswith(":generateAccessToken")
+        ):
+            raise ValueError("must be a full IAM URL ending in :generateAccessToken")
+        return value or None
 
     @field_validator("sheets_emulator_host")
     @classmethod

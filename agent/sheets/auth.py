@@ -14,12 +14,15 @@
 
 With ``SHEETS_EMULATOR_HOST`` set and no ``AUTH_MODE``, no credentials are used at all; with
 both, the real credentials are used against the emulator (the tests do this). Every mode asks
-for the ``spreadsheets`` scope only.
+for the ``spreadsheets`` scope only. ``IMPERSONATE_SERVICE_ACCOUNT`` turns any of them into the
+source of short-lived tokens for another service account (``IMPERSONATION_URL`` overrides the
+IAM Credentials endpoint, e.g. a regional one).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +45,8 @@ class AuthSettings:
     application_credentials: Path | None = None
     oauth_client_file: Path | None = None
     oauth_token_file: Path | None = None
+    impersonate: str | None = None
+    impersonation_url: str | None = None
 
     @classmethod
     def from_config(cls, config: Any) -> AuthSettings:
@@ -52,6 +57,8 @@ class AuthSettings:
             application_credentials=config.google_application_credentials,
             oauth_client_file=config.oauth_client_file,
             oauth_token_file=config.oauth_token_file,
+            impersonate=config.impersonate_service_account,
+            impersonation_url=config.impersonation_url,
         )
 
 
@@ -91,12 +98,34 @@ def sign_in(settings: AuthSettings, *, emulator: bool = False) -> SignIn | None:
     if mode == "service_account":
         if settings.service_account_file is None:
             raise ConfigError("SERVICE_ACCOUNT_FILE", "is required when AUTH_MODE=service_account")
-        return SignIn(
+        signed = SignIn(
             mode, load_service_account(settings.service_account_file), "SERVICE_ACCOUNT_FILE"
         )
-    if mode == "oauth":
-        return SignIn(mode, _oauth(settings), "OAUTH_TOKEN_FILE")
-    return SignIn(mode, _adc(settings.application_credentials), ADC_VARIABLE)
+    elif mode == "oauth":
+        signed = SignIn(mode, _oauth(settings), "OAUTH_TOKEN_FILE")
+    else:
+        signed = SignIn(mode, _adc(settings.application_credentials), ADC_VARIABLE)
+    if settings.impersonate:
+        return _impersonating(signed, settings.impersonate, settings.impersonation_url)
+    return signed
+
+
+def _impersonating(source: SignIn, target: str, url: str | None) -> SignIn:
+    """``source`` used only to mint short-lived tokens of ``target`` (IAM Credentials API).
+
+    google-auth re-scopes the source to the IAM scope; the token the agent sends carries the
+    ``spreadsheets`` scope only.
+    """
+    from google.auth import impersonated_credentials
+
+    credentials = impersonated_credentials.Credentials(  # type: ignore[no-untyped-call]
+        source_credentials=source.credentials,
+        target_principal=target,
+        target_scopes=list(SCOPES),
+        lifetime=3600,
+        iam_endpoint_override=url,
+    )
+    return SignIn(source.mode, credentials, "IMPERSONATE_SERVICE_ACCOUNT")
 
 
 def load_service_account(path: Path) -> Any:
@@ -121,6 +150,11 @@ def _adc(path: Path | None) -> Any:
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError
 
+    # google.auth.default warns when it finds no project ID; the agent needs none (the
+    # spreadsheet is named by SPREADSHEET_ID), so that warning is only noise in orc's output.
+    quiet = logging.getLogger("google.auth._default")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
         if path is not None and os.environ.get(ADC_VARIABLE) != str(path):
             # Set in a .env file, so not in the environment google.auth.default reads.
@@ -134,6 +168,8 @@ def _adc(path: Path | None) -> Any:
             credentials, _ = google.auth.default(scopes=list(SCOPES))
     except DefaultCredentialsError as exc:
         raise ConfigError(ADC_VARIABLE, _adc_problem(exc)) from None
+    finally:
+        quiet.setLevel(level)
     return credentials
 
 
