@@ -175,7 +175,7 @@ def _adc(path: Path | None) -> Any:
 
 def _adc_problem(exc: Exception) -> str:
     text = str(exc.args[0]) if exc.args else str(exc)
-    if "Could not automatically determine credentials" in text:
+    if "default credentials were not found" in text or "Could not automatically" in text:
         return (
             "no Application Default Credentials found (set GOOGLE_APPLICATION_CREDENTIALS, "
             "run `gcloud auth application-default login`, run on GCE/GKE/Cloud Run, or set "

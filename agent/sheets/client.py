@@ -23,6 +23,7 @@ import requests
 from google.auth.credentials import AnonymousCredentials
 from google.auth.exceptions import RefreshError
 from google.auth.exceptions import TransportError as AuthTransportError
+from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
 
 from agent.errors import AmbiguousWriteError, QuotaExceededError, SheetsError
@@ -235,10 +236,17 @@ def make_client(
     emulator_host = emulator_host or os.environ.get(EMULATOR_HOST_VARIABLE) or None
     settings = auth or AuthSettings(service_account_file=service_account_file)
     signed = sign_in(settings, emulator=emulator_host is not None)
-    credentials: Any = AnonymousCredentials() if signed is None else signed.credentials  # type: ignore[no-untyped-call]
+    session: requests.Session | None = None
+    if signed is None:
+        credentials: Any = AnonymousCredentials()  # type: ignore[no-untyped-call]
+        # Nothing to refresh without credentials: a 401 from the emulator is the answer.
+        session = AuthorizedSession(credentials, refresh_status_codes=())  # type: ignore[no-untyped-call]
+    else:
+        credentials = signed.credentials
     client = gspread.Client(credentials)
     client.http_client = PacedHTTPClient(
         credentials,
+        session,
         base_url=emulator_base_url(emulator_host) if emulator_host else None,
         user=user if signed is None else None,
         read_per_minute=read_per_minute,
