@@ -52,9 +52,7 @@ def strict(emulator: EmulatorServer) -> EmulatorServer:
     """The session emulator, reset, in strict access mode, with the owner's token known."""
     response = requests.put(f"{emulator.url}/_emulator/access", json={"strict": True}, timeout=10)
     response.raise_for_status()
-    requests.put(
-        f"{emulator.url}/_emulator/tokens", json={OWNER_TOKEN: OWNER}, timeout=10
-    ).raise_for_status()
+    emulator.register_tokens({OWNER_TOKEN: OWNER})
     return emulator
 
 
@@ -87,7 +85,7 @@ def tokens(strict: EmulatorServer, tmp_path: Path) -> Iterator[TokenServer]:
 @pytest.fixture
 def owner(strict: EmulatorServer) -> gspread.Client:
     """The owner's gspread client (a bearer token the emulator maps to ``OWNER``)."""
-    return make_client(user=OWNER_TOKEN, emulator_host=strict.host_port, **UNPACED)
+    return make_client(user="owner", token=OWNER_TOKEN, emulator_host=strict.host_port, **UNPACED)
 
 
 SheetFactory = Callable[..., str]

@@ -2,8 +2,8 @@
 
 Each case writes the credential file a person or a platform would have (its token endpoint
 pointing at the local token server), shares a spreadsheet with the account, runs ``orc status``
-as a process, and checks that the emulator saw the requests as that account (the quota
-identity) and that the token the agent used carries the ``spreadsheets`` scope only.
+as a process, and checks that the emulator counted the requests against that account (the
+quota identity) and that the token the agent used carries the ``spreadsheets`` scope only.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ SHEETS_SCOPE = SCOPES[0]
 HERE = Path(__file__).resolve().parent
 
 
-def _users(emulator: EmulatorServer) -> dict[str, Any]:
-    users: dict[str, Any] = emulator.stats()["users"]
+def _accounts(emulator: EmulatorServer) -> dict[str, Any]:
+    users: dict[str, Any] = emulator.stats()["accounts"]
     return users
 
 
@@ -61,7 +61,7 @@ def test_service_account_key_file(
         },
     )
     _ok(result, *key.secrets)
-    assert key.account in _users(strict)
+    assert key.account in _accounts(strict)
     assert _final_scope(tokens, key.account) == SHEETS_SCOPE
     assert tokens.issued_to(key.account)[0].grant == "jwt-bearer"
 
@@ -81,7 +81,7 @@ def test_adc_service_account_file(
         "SPREADSHEET_ID": sheet,
     }
     _ok(orc("status", env=env), *key.secrets)
-    assert key.account in _users(strict)
+    assert key.account in _accounts(strict)
     assert _final_scope(tokens, key.account) == SHEETS_SCOPE
 
 
@@ -102,7 +102,7 @@ def test_adc_authorized_user_with_quota_project(
         "SPREADSHEET_ID": sheet,
     }
     _ok(orc("status", env=env), *user.secrets)
-    assert person in _users(strict)
+    assert person in _accounts(strict)
     assert tokens.issued_to(person)[0].grant == "refresh_token"
     projects = strict.stats()["quota"]["usage"]["projects"]
     assert any(name.startswith("orc-tests-people:") for name in projects), projects
@@ -123,7 +123,7 @@ def test_adc_external_account_workload_identity_federation(
         "SPREADSHEET_ID": sheet,
     }
     _ok(orc("status", env=env), *config.secrets)
-    assert config.account in _users(strict)
+    assert config.account in _accounts(strict)
     (issued,) = tokens.issued_to(config.account)
     assert issued.grant == "token-exchange" and issued.scope == SHEETS_SCOPE
 
@@ -144,8 +144,8 @@ def test_adc_external_account_impersonating_a_service_account(
         "SPREADSHEET_ID": sheet,
     }
     _ok(orc("status", env=env), *config.secrets)
-    assert target in _users(strict)
-    assert not any(name.startswith("principal://") for name in _users(strict))
+    assert target in _accounts(strict)
+    assert not any(name.startswith("principal://") for name in _accounts(strict))
     (issued,) = tokens.issued_to(target)
     assert issued.grant == "impersonation" and issued.scope == SHEETS_SCOPE
 
@@ -169,7 +169,7 @@ def test_service_account_key_impersonating_another(
         "SPREADSHEET_ID": sheet,
     }
     _ok(orc("status", env=env), *source.secrets)
-    assert target in _users(strict) and source.account not in _users(strict)
+    assert target in _accounts(strict) and source.account not in _accounts(strict)
     assert _final_scope(tokens, target) == SHEETS_SCOPE
     assert _final_scope(tokens, source.account) == IAM_SCOPE, "the source only calls IAM"
 
@@ -186,7 +186,7 @@ def test_metadata_server_gce_gke_cloud_run(
         "SPREADSHEET_ID": sheet,
     }
     _ok(orc("status", env=env))
-    assert tokens.metadata_account in _users(strict)
+    assert tokens.metadata_account in _accounts(strict)
     assert _final_scope(tokens, tokens.metadata_account) == SHEETS_SCOPE
 
 
@@ -220,7 +220,7 @@ def test_a_persons_own_account_through_gspreads_oauth_flow(
     second = orc("status", env=env)
     _ok(second, *client.secrets)
     assert [i.grant for i in tokens.issued_to(person)] == ["authorization_code", "refresh_token"]
-    assert person in _users(strict)
+    assert person in _accounts(strict)
 
 
 @pytest.mark.parametrize("variable", ["SERVICE_ACCOUNT_FILE", "OAUTH_CLIENT_FILE"])

@@ -256,7 +256,9 @@ class TokenServer:
             self._tokens[token] = (account, scope)
         if self.emulator_url and self.register_tokens:
             requests.put(
-                f"{self.emulator_url}/_emulator/tokens", json={token: account}, timeout=10
+                f"{self.emulator_url}/_emulator/tokens",
+                json={"tokens": {token: account}},
+                timeout=10,
             ).raise_for_status()
         return token
 

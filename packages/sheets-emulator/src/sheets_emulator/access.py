@@ -1,9 +1,10 @@
-"""Who is calling, and may they: access tokens mapped to accounts, and per-spreadsheet sharing.
+"""May the caller: strict authentication, and per-spreadsheet sharing, over :mod:`.identity`.
 
 Tokens are registered by whoever issued them (a test's token server, ``PUT /_emulator/tokens``)
-and map to the account they were issued for; that account is the quota identity. With
-``strict`` off (the default) a bearer value the table does not know is its own identity, as
-before, so fleets without real credentials keep working. With ``strict`` on:
+and map to the account they were issued for (:class:`~sheets_emulator.identity.Accounts`); that
+account is the quota identity. With ``strict`` off (the default) a token the table does not know
+is an account of its own, so fleets without real credentials keep working. With ``strict`` on
+(``PUT /_emulator/access {"strict": true}``):
 
 * a request without a token, or with an unknown or revoked one, gets Google's 401
   ``UNAUTHENTICATED``;
@@ -14,9 +15,9 @@ before, so fleets without real credentials keep working. With ``strict`` on:
   owner) stay open to every known account.
 
 The quota project of a request is its ``x-goog-user-project`` header when sent (user
-credentials with a quota project), else the project registered with the token, else the
-project in a service account's address (``name@PROJECT.iam.gserviceaccount.com``), else
-``default``.
+credentials with a quota project), else the project in a service account's address
+(``name@PROJECT.iam.gserviceaccount.com``), else ``default``: each project has its own
+per-project quota window.
 
 Sharing is kept in memory: it does not survive a restart of an emulator run with ``--data``.
 """
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sheets_emulator.errors import ApiError, drive_not_found
+from sheets_emulator.identity import Accounts, Identity
 
 UNAUTHENTICATED_MESSAGE = (
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
@@ -44,7 +46,6 @@ MISSING_MESSAGE = (
 )
 PERMISSION_DENIED_MESSAGE = "The caller does not have permission"
 DEFAULT_PROJECT = "default"
-ANONYMOUS = "anonymous"
 
 _SA_PROJECT = re.compile(r"^[^@]+@([a-z][a-z0-9-]*)\.iam\.gserviceaccount\.com$")
 _PERMISSIONS = re.compile(r"^/drive/v3/files/(?P<file>[^/]+)/permissions(?:/(?P<perm>[^/]+))?/?$")
@@ -54,11 +55,15 @@ _TYPES = ("user", "group", "domain", "anyone")
 
 @dataclass(frozen=True)
 class Caller:
-    """The identity of one request: the account (quota user) and its quota project."""
+    """One request's identity and the project its quota is charged to."""
 
-    account: str
+    identity: Identity
     project: str
-    known: bool
+
+    @property
+    def account(self) -> str:
+        """The account (the quota user)."""
+        return self.identity.account
 
 
 def unauthenticated(missing: bool = False) -> ApiError:
@@ -91,68 +96,42 @@ def project_of_account(account: str) -> str | None:
 
 
 class Access:
-    """The token table, strict mode and per-spreadsheet sharing."""
+    """Strict mode and per-spreadsheet sharing, on top of the token table."""
 
-    def __init__(self) -> None:
+    def __init__(self, accounts: Accounts) -> None:
         self._lock = threading.Lock()
+        self.accounts = accounts
         self.strict = False
-        self._tokens: dict[str, tuple[str, str | None]] = {}
-        self._revoked: set[str] = set()
         self._owners: dict[str, str] = {}
         self._shared: dict[str, dict[str, dict[str, Any]]] = {}
 
     def reset(self) -> None:
-        """Forget tokens and sharing, and leave strict mode."""
+        """Forget sharing and leave strict mode (the token table resets on its own)."""
         with self._lock:
             self.strict = False
-            self._tokens.clear()
-            self._revoked.clear()
             self._owners.clear()
             self._shared.clear()
 
-    # -- tokens ------------------------------------------------------------------------------
-
-    def register(self, token: str, account: str, project: str | None = None) -> None:
-        """Map ``token`` to ``account`` (and optionally its quota project)."""
-        if not token or not account:
-            raise ValueError("a token and an account are required")
-        with self._lock:
-            self._tokens[token] = (account, project)
-            self._revoked.discard(token)
-
-    def revoke(self, token: str) -> bool:
-        """Revoke ``token``; True when it was known."""
-        with self._lock:
-            known = self._tokens.pop(token, None) is not None
-            self._revoked.add(token)
-            return known
-
     def describe(self) -> dict[str, Any]:
-        """What ``GET /_emulator/access`` shows (tokens are not echoed, only counted)."""
+        """What ``GET /_emulator/access`` shows."""
         with self._lock:
             return {
                 "strict": self.strict,
-                "tokens": len(self._tokens),
-                "revoked": len(self._revoked),
                 "owners": dict(self._owners),
                 "shared": {k: sorted(v) for k, v in self._shared.items()},
             }
 
     def identify(self, headers: Mapping[str, str]) -> Caller | ApiError:
         """The caller of a request (``headers`` in lower case), or the 401 to send."""
-        token = _bearer(headers)
-        with self._lock:
-            entry = self._tokens.get(token) if token else None
-            strict = self.strict
+        identity = self.accounts.identify(headers)
+        if self.strict:
+            if identity.token is None:
+                return unauthenticated(missing=True)
+            if identity.token not in self.accounts.table():
+                return unauthenticated()
         user_project = (headers.get("x-goog-user-project") or "").strip() or None
-        if entry is None:
-            if strict:
-                return unauthenticated(missing=not token)
-            account = token or ANONYMOUS
-            return Caller(account, user_project or DEFAULT_PROJECT, known=False)
-        account, project = entry
-        project = user_project or project or project_of_account(account) or DEFAULT_PROJECT
-        return Caller(account, project, known=True)
+        project = user_project or project_of_account(identity.account) or DEFAULT_PROJECT
+        return Caller(identity, project)
 
     # -- sharing -----------------------------------------------------------------------------
 
@@ -246,45 +225,20 @@ def _perm_id(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
 
-def _bearer(headers: Mapping[str, str]) -> str:
-    value = headers.get("authorization") or ""
-    if value.lower().startswith("bearer "):
-        return value[7:].strip()
-    return ""
-
-
 def control(access: Access, method: str, name: str, body: bytes) -> tuple[int, Any] | None:
-    """``/_emulator/tokens`` and ``/_emulator/access``; None when ``name`` is neither.
-
-    ``PUT /_emulator/tokens`` takes ``{"TOKEN": "account"}`` or
-    ``{"TOKEN": {"account": "...", "project": "..."}}``; ``DELETE /_emulator/tokens/TOKEN``
-    revokes one; ``PUT /_emulator/access`` takes ``{"strict": true}``.
-    """
-    if name == "access":
-        if method == "GET":
-            return 200, access.describe()
-        if method in ("PUT", "POST", "PATCH"):
-            changes = _object(body)
-            strict = changes.get("strict")
-            if not isinstance(strict, bool):
-                raise ValueError("strict must be true or false")
-            access.strict = strict
-            return 200, access.describe()
+    """``/_emulator/access``: ``GET`` shows it, ``PUT {"strict": true|false}`` sets strict mode;
+    None for any other control endpoint."""
+    if name != "access":
         return None
-    if name == "tokens" and method in ("PUT", "POST"):
-        for token, value in _object(body).items():
-            if isinstance(value, str):
-                access.register(token, value)
-            elif isinstance(value, dict) and isinstance(value.get("account"), str):
-                project = value.get("project")
-                access.register(
-                    token, value["account"], project if isinstance(project, str) else None
-                )
-            else:
-                raise ValueError("each token maps to an account or {account, project}")
-        return 200, {"tokens": access.describe()["tokens"]}
-    if name.startswith("tokens/") and method == "DELETE":
-        return 200, {"revoked": access.revoke(name[len("tokens/") :])}
+    if method == "GET":
+        return 200, access.describe()
+    if method in ("PUT", "POST", "PATCH"):
+        strict = _object(body).get("strict")
+        if not isinstance(strict, bool):
+            raise ValueError("strict must be true or false")
+        with access._lock:
+            access.strict = strict
+        return 200, access.describe()
     return None
 
 
