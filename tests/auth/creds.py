@@ -37,16 +37,21 @@ def _write(path: Path, info: dict[str, Any]) -> Path:
 
 
 def service_account_key(
-    folder: Path, tokens: TokenServer, name: str = "agent", *, registered: bool = True
+    folder: Path,
+    tokens: TokenServer,
+    name: str = "agent",
+    *,
+    registered: bool = True,
+    project: str = PROJECT,
 ) -> CredentialFile:
     """A service-account JSON key whose ``token_uri`` is the local token server."""
     key = KeyPair.generate()
-    email = f"{name}@{PROJECT}.iam.gserviceaccount.com"
+    email = f"{name}@{project}.iam.gserviceaccount.com"
     if registered:
         tokens.add_service_account(email, key)
     info = {
         "type": "service_account",
-        "project_id": PROJECT,
+        "project_id": project,
         "private_key_id": f"kid-{name}",
         "private_key": key.pem,
         "client_email": email,
