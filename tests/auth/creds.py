@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.auth.tokenserver import KeyPair, TokenServer
+from tests.auth.tokenserver import GCLOUD_SCOPES, KeyPair, TokenServer
 
 PROJECT = "orc-tests"
 POOL_AUDIENCE = (
@@ -61,19 +61,36 @@ def service_account_key(
     return CredentialFile(_write(folder / f"{name}.json", info), email, (key.secret_body,))
 
 
-def authorized_user(folder: Path, tokens: TokenServer, account: str) -> CredentialFile:
-    """What ``gcloud auth application-default login`` writes, refresh token included."""
+#: ``gcloud auth application-default login --scopes=`` as README "Sign-in" D says.
+README_ADC_SCOPES = (
+    "https://www.googleapis.com/auth/spreadsheets https://www.googleapis.com/auth/cloud-platform"
+)
+
+
+def _user_info(tokens: TokenServer, account: str, scopes: str) -> tuple[dict[str, Any], str]:
     client_id, client_secret = "cid-adc.apps.example.test", "GOCSPX-adc-secret-value"
-    refresh = tokens.add_user(account, client_id, client_secret)
+    refresh = tokens.add_user(account, client_id, client_secret, scopes=scopes)
     info = {
         "type": "authorized_user",
         "client_id": client_id,
         "client_secret": client_secret,
         "refresh_token": refresh,
-        "token_uri": tokens.token_uri,
-        "quota_project_id": f"{PROJECT}-people",
     }
-    return CredentialFile(_write(folder / "adc-user.json", info), account, (refresh, client_secret))
+    return info, client_secret
+
+
+def authorized_user(
+    folder: Path, tokens: TokenServer, account: str, *, scopes: str = README_ADC_SCOPES
+) -> CredentialFile:
+    """What ``gcloud auth application-default login`` writes, refresh token included.
+
+    No ``token_uri``: google-auth sends these refreshes to Google's fixed endpoint, which the
+    ``tokens`` fixture reaches through its proxy.
+    """
+    info, client_secret = _user_info(tokens, account, scopes)
+    info["quota_project_id"] = f"{PROJECT}-people"
+    secrets = (str(info["refresh_token"]), client_secret)
+    return CredentialFile(_write(folder / "adc-user.json", info), account, secrets)
 
 
 def external_account(
@@ -102,6 +119,26 @@ def external_account(
         account = impersonate
     return CredentialFile(
         _write(folder / "external.json", info), account, (subject_token.split(".")[2],)
+    )
+
+
+def impersonated_adc(folder: Path, tokens: TokenServer, person: str, target: str) -> CredentialFile:
+    """What ``gcloud auth application-default login --impersonate-service-account`` writes."""
+    source, client_secret = _user_info(tokens, person, GCLOUD_SCOPES)
+    tokens.allow_impersonation(person, target)
+    info = {
+        "type": "impersonated_service_account",
+        "service_account_impersonation_url": (
+            "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/"
+            f"{target}:generateAccessToken"
+        ),
+        "source_credentials": source,
+        "delegates": [],
+    }
+    return CredentialFile(
+        _write(folder / "adc-impersonated.json", info),
+        target,
+        (source["refresh_token"], client_secret),
     )
 
 

@@ -108,6 +108,27 @@ def test_adc_authorized_user_with_quota_project(
     assert any(name.startswith("orc-tests-people:") for name in projects), projects
 
 
+def test_adc_impersonated_service_account_from_gcloud(
+    tokens: TokenServer,
+    shared_sheet: SheetFactory,
+    orc: OrcRunner,
+    strict: EmulatorServer,
+    tmp_path: Path,
+) -> None:
+    target = f"sheets-writer@{creds.PROJECT}.iam.gserviceaccount.com"
+    config = creds.impersonated_adc(tmp_path, tokens, "dev@example.test", target)
+    sheet = shared_sheet(target)
+    env = {
+        "AUTH_MODE": "adc",
+        "GOOGLE_APPLICATION_CREDENTIALS": str(config.path),
+        "SPREADSHEET_ID": sheet,
+    }
+    _ok(orc("status", env=env), *config.secrets)
+    assert target in _accounts(strict) and "dev@example.test" not in _accounts(strict)
+    (issued,) = tokens.issued_to(target)
+    assert issued.grant == "impersonation" and issued.scope == SHEETS_SCOPE
+
+
 def test_adc_external_account_workload_identity_federation(
     tokens: TokenServer,
     shared_sheet: SheetFactory,

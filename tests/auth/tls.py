@@ -3,7 +3,7 @@
 google-auth sends every ``authorized_user`` refresh to ``https://oauth2.googleapis.com/token``
 whatever the file says (it ignores the file's ``token_uri`` on purpose). To exercise that real
 path, the agent's process gets ``HTTPS_PROXY`` pointing at :class:`ConnectProxy`, which tunnels
-``CONNECT oauth2.googleapis.com:443`` (and Cloud Resource Manager, nothing else) to a TLS
+``CONNECT oauth2.googleapis.com:443`` (and the two other hosts below, nothing else) to a TLS
 listener of the token server whose certificate for those names is signed by a throw-away CA
 given as ``REQUESTS_CA_BUNDLE``.
 """
@@ -25,8 +25,13 @@ from cryptography.x509.oid import NameOID
 
 GOOGLE_TOKEN_HOST = "oauth2.googleapis.com"
 #: Google hosts google-auth calls at fixed addresses: the token endpoint of people's
-#: credentials, and Cloud Resource Manager (an external account looks up its project there).
-GOOGLE_HOSTS = (GOOGLE_TOKEN_HOST, "cloudresourcemanager.googleapis.com")
+#: credentials, Cloud Resource Manager (an external account looks up its project there) and
+#: IAM Credentials (an ``impersonated_service_account`` file ignores any other endpoint).
+GOOGLE_HOSTS = (
+    GOOGLE_TOKEN_HOST,
+    "cloudresourcemanager.googleapis.com",
+    "iamcredentials.googleapis.com",
+)
 
 
 def _name(common: str) -> x509.Name:

@@ -43,6 +43,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 IAM_SCOPE = "https://www.googleapis.com/auth/iam"
+#: What ``gcloud auth application-default login`` consents to without ``--scopes``.
+GCLOUD_SCOPES = (
+    "openid https://www.googleapis.com/auth/userinfo.email "
+    "https://www.googleapis.com/auth/cloud-platform "
+    "https://www.googleapis.com/auth/sqlservice.login"
+)
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 #: The audience Google requires in a service account's assertion, whatever its token_uri.
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
@@ -140,7 +146,8 @@ class _User:
     account: str
     client_id: str
     client_secret: str
-    refresh_tokens: set[str] = field(default_factory=set)
+    #: refresh token -> the scopes granted when the person consented
+    refresh_tokens: dict[str, str] = field(default_factory=dict)
 
 
 class TokenServer:
@@ -217,17 +224,19 @@ class TokenServer:
         """A service account whose key ``key`` may sign assertions."""
         self._service_accounts[email] = key.private.public_key()
 
-    def add_user(self, account: str, client_id: str, client_secret: str) -> str:
-        """A person signed in with an OAuth client; returns their refresh token."""
+    def add_user(
+        self, account: str, client_id: str, client_secret: str, scopes: str = GCLOUD_SCOPES
+    ) -> str:
+        """A person who consented to ``scopes`` for an OAuth client; returns the refresh token."""
         user = self._users.setdefault(account, _User(account, client_id, client_secret))
         token = "1//refresh-" + secrets.token_urlsafe(16)
-        user.refresh_tokens.add(token)
+        user.refresh_tokens[token] = scopes
         return token
 
     def revoke_refresh_token(self, token: str) -> None:
         """The person withdrew the app's access (or the token expired)."""
         for user in self._users.values():
-            user.refresh_tokens.discard(token)
+            user.refresh_tokens.pop(token, None)
 
     def set_oauth_client(self, account: str, client_id: str, client_secret: str) -> None:
         """The OAuth client the browser flow signs ``account`` in with."""
@@ -299,13 +308,19 @@ class TokenServer:
 
     def _refresh(self, form: dict[str, str]) -> dict[str, Any]:
         for user in self._users.values():
-            if form.get("refresh_token") in user.refresh_tokens:
-                if (form.get("client_id"), form.get("client_secret")) != (
-                    user.client_id,
-                    user.client_secret,
-                ):
-                    raise BadGrant("invalid_client", "Unauthorized", status=401)
-                return self._answer(user.account, "refresh_token", form.get("scope", ""))
+            granted = user.refresh_tokens.get(form.get("refresh_token", ""))
+            if granted is None:
+                continue
+            if (form.get("client_id"), form.get("client_secret")) != (
+                user.client_id,
+                user.client_secret,
+            ):
+                raise BadGrant("invalid_client", "Unauthorized", status=401)
+            asked = form.get("scope", "")
+            if not set(asked.split()) <= set(granted.split()):
+                # Google: a refresh may narrow the consented scopes, never widen them.
+                raise BadGrant("invalid_scope", "Bad Request")
+            return self._answer(user.account, "refresh_token", asked or granted)
         raise BadGrant("invalid_grant", "Token has been expired or revoked.")
 
     def _code(self, form: dict[str, str]) -> dict[str, Any]:
@@ -323,7 +338,9 @@ class TokenServer:
             user.client_secret,
         ):
             raise BadGrant("invalid_client", "Unauthorized", status=401)
-        refresh = self.add_user(user.account, user.client_id, user.client_secret)
+        refresh = self.add_user(
+            user.account, user.client_id, user.client_secret, scopes=pending["scope"]
+        )
         return self._answer(
             user.account, "authorization_code", pending["scope"], refresh_token=refresh
         )
