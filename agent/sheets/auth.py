@@ -245,7 +245,11 @@ def _json_file(variable: str, path: Path) -> dict[str, Any]:
 def refresh_failure(exc: Exception, sign: SignIn | None) -> AuthError:
     """An :class:`AuthError` for a token endpoint's refusal, naming the setting at fault."""
     variable = sign.variable if sign is not None else "credentials"
-    return AuthError(variable, f"the token endpoint refused these credentials ({_reason(exc)})")
+    reason = _reason(exc)
+    hint = ""
+    if variable == "OAUTH_TOKEN_FILE" and reason.startswith("invalid_grant"):
+        hint = "; delete the file and run any orc command to sign in again"
+    return AuthError(variable, f"the token endpoint refused these credentials ({reason}){hint}")
 
 
 def _reason(exc: Exception) -> str:

@@ -11,6 +11,8 @@ token that expired (or was revoked at the API) is refreshed without the caller n
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from tests.auth import creds
 from tests.auth.conftest import UNPACED, OrcRunner, Run, SheetFactory
 from tests.auth.tokenserver import TokenServer
 
+HERE = Path(__file__).resolve().parent
 COMMANDS = [["status"], ["check"], ["run", "--burst"]]
 
 
@@ -94,6 +97,33 @@ def test_withdrawn_refresh_token_names_the_adc_file(
     }
     line = _refused(orc("status", env=env), user.secrets, tokens, "GOOGLE_APPLICATION_CREDENTIALS")
     assert "invalid_grant" in line and "expired or revoked" in line
+
+
+def test_withdrawn_oauth_sign_in_says_how_to_sign_in_again(
+    tokens: TokenServer, shared_sheet: SheetFactory, orc: OrcRunner, tmp_path: Path
+) -> None:
+    person = "bea@example.test"
+    client = creds.oauth_client(tmp_path, tokens, person)
+    token_file = tmp_path / "authorized_user.json"
+    env = {
+        "AUTH_MODE": "oauth",
+        "OAUTH_CLIENT_FILE": str(client.path),
+        "OAUTH_TOKEN_FILE": str(token_file),
+        "SPREADSHEET_ID": shared_sheet(person),
+        "BROWSER": f"{sys.executable} {HERE / 'browser.py'} %s",
+        "OAUTHLIB_INSECURE_TRANSPORT": "1",
+    }
+    assert orc("status", env=env).code == 0
+    saved = json.loads(token_file.read_text(encoding="utf-8"))
+    tokens.revoke_refresh_token(saved["refresh_token"])  # the person removed the app's access
+    line = _refused(
+        orc("status", env=env),
+        (saved["refresh_token"], *client.secrets),
+        tokens,
+        "OAUTH_TOKEN_FILE",
+        "sign in again",
+    )
+    assert "invalid_grant" in line
 
 
 def test_deleted_key_names_the_key_file(
