@@ -15,8 +15,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from sheets_emulator import access as access_control
 from sheets_emulator import faults as fault_kinds
-from sheets_emulator.errors import ApiError
+from sheets_emulator.access import Access, Caller
+from sheets_emulator.errors import ApiError, drive_not_found
 from sheets_emulator.faults import Fault, Faults
 from sheets_emulator.fieldmask import MaskError, apply_mask, parse_mask
 from sheets_emulator.identity import Accounts
@@ -30,6 +32,7 @@ from sheets_emulator.wire import JSON_TYPE, Request, Response
 log = logging.getLogger("sheets_emulator")
 
 CONTROL_PREFIX = "/_emulator/"
+_CREATES = ("spreadsheets.create", "drive.files.create", "drive.files.copy")
 _READ_POSTS = (":batchGetByDataFilter", "developerMetadata:search")
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _ENCODE_ASCII = json.JSONEncoder(separators=(",", ":")).encode
@@ -88,6 +91,7 @@ class App:
         self.quota = Quota()
         self.faults = Faults()
         self.accounts = Accounts()
+        self.access = Access(self.accounts)
         self._lock = threading.Lock()
         self._late: set[threading.Timer] = set()
         self._late_lock = threading.Lock()
@@ -135,6 +139,7 @@ class App:
             self.cancel_late()
             self.service.reset()
             self.accounts.reset()
+            self.access.reset()
             self.faults.reset_armed()
         self.stats.reset()
         self.quota.reset()
@@ -167,27 +172,78 @@ class App:
         params = parse_qs(split.query, keep_blank_values=True)
         if path.startswith(CONTROL_PREFIX) or path.rstrip("/") == CONTROL_PREFIX.rstrip("/"):
             return self._control(method, path, params, body)
+        caller = self.access.identify(headers)
+        if isinstance(caller, ApiError):
+            self.stats.status(caller.code)
+            return error_reply(caller)
+        shared = self._permissions(method, path, caller, body)
+        if shared is not None:
+            return shared
         found = match(method, path)
         if found is None:
             reply = error_reply(ApiError(404, f"Method not found: {method} {path}"))
             self.stats.status(404)
             return reply
         route, args = found
-        who = self.accounts.identify(headers)
         kind = _kind(route, method, path)
+        who = caller.identity
         self.stats.request(method, kind, route.name, who.stats_user, who.account)
+        denied = self._denied(args, caller)
+        if denied is not None:
+            self.stats.status(denied.code)
+            return error_reply(denied)
         reply = self._api(
-            route, kind, Request(method, path, params, body, who.account, self.service, args)
+            route,
+            kind,
+            Request(method, path, params, body, who.account, self.service, args),
+            caller.project,
         )
+        if reply.status == 200 and route.name in _CREATES:
+            self._record_owner(reply, caller)
         self.stats.status(0 if reply.cut else reply.status)
         return reply
 
-    def _api(self, route: Route, kind: str, req: Request) -> Reply:
+    def _permissions(self, method: str, path: str, caller: Caller, body: bytes) -> Reply | None:
+        """Drive ``permissions`` requests, answered by :mod:`sheets_emulator.access`."""
+        if not path.startswith("/drive/v3/files/"):
+            return None
+        found = self.service.store.get(path.split("/")[4])
+        try:
+            result = self.access.permissions(
+                method, path, caller, body, exists=found is not None and not found.deleted
+            )
+        except ApiError as exc:
+            return error_reply(exc)
+        if result is None:
+            return None
+        who = caller.identity
+        self.stats.request(method, "drive", "drive.permissions", who.stats_user, who.account)
+        status, answer = result
+        return Reply(204) if answer is None else _json_reply(status, answer)
+
+    def _denied(self, args: Mapping[str, str], caller: Caller) -> ApiError | None:
+        """403 (Sheets) or 404 (Drive) when strict access keeps ``caller`` out."""
+        if "id" in args and not self.access.may_open(args["id"], caller):
+            return access_control.permission_denied()
+        if "file" in args and not self.access.may_open(args["file"], caller):
+            return drive_not_found(args["file"])
+        return None
+
+    def _record_owner(self, reply: Reply, caller: Caller) -> None:
+        try:
+            created = json.loads(reply.body)
+        except ValueError:
+            return
+        new_id = created.get("spreadsheetId") or created.get("id")
+        if isinstance(new_id, str):
+            self.access.record_owner(new_id, caller.account)
+
+    def _api(self, route: Route, kind: str, req: Request, project: str) -> Reply:
         settings = self.settings
         if settings.latency_ms > 0:
             time.sleep(settings.latency_ms / 1000)
         if settings.quota and kind in ("read", "write"):
-            refusal = self.quota.admit(kind, req.user)
+            refusal = self.quota.admit(kind, req.user, project)
             if refusal is not None:
                 scope = "user" if "per user" in refusal.message else "project"
                 self.stats.quota(kind, scope)
@@ -268,6 +324,9 @@ class App:
     def _control(self, method: str, path: str, params: dict[str, list[str]], body: bytes) -> Reply:
         name = path[len(CONTROL_PREFIX) :].strip("/")
         try:
+            answered = access_control.control(self.access, method, name, body)
+            if answered is not None:
+                return _json_reply(*answered)
             if (method, name) == ("GET", "health"):
                 return _json_reply(200, {"status": "ok", "data": self.service.describe()})
             if (method, name) == ("GET", "stats"):
