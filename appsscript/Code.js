@@ -3,8 +3,8 @@
  *
  * Entry points of the yt-gsheet-orchestrator add-on: the simple triggers, the Orchestrator
  * menu and the sidebar. The functions the sidebar calls are in Server.js; the rules are in
- * Validation.js, Logic.js and Dashboard.js; SheetAccess.js is the only layer that reads and
- * writes cells.
+ * Validation.js, Records.js, SourcePlans.js, RequeuePlan.js and Dashboard.js; SheetAccess.js is
+ * the only layer that reads and writes cells.
  */
 
 /** Title of the menu and of the sidebar. */
