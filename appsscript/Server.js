@@ -5,6 +5,8 @@
 const MAX_URLS_PER_CALL = 500;
 /** The most IDs one requeueRows call handles. */
 const MAX_REQUEUE_IDS = 500;
+/** Rows one locked step of a requeue appends: the lock is held for short writes only. */
+const REQUEUE_BATCH = 20;
 /** Columns a queue tab needs before rows can be queued in it. */
 const QUEUE_KEYS = Object.freeze(['id', 'status', 'attempts', 'error', 'lease']);
 
@@ -62,8 +64,9 @@ function addSources(urls) {
 }
 
 /**
- * Moves DLQ rows back to their queue tab, found by ID under the document lock: appended at
- * the end as PENDING with attempts reset and error cleared, then deleted from the DLQ.
+ * Moves DLQ rows back to their queue tab, found by ID under the document lock, in batches of
+ * REQUEUE_BATCH (the lock is released between them, so edits waiting for it get their turn):
+ * appended at the end as PENDING with attempts reset and error cleared, then deleted from the DLQ.
  * Idempotent: an ID already queued is not appended twice; an ID no longer in the DLQ is
  * skipped.
  *
@@ -80,22 +83,38 @@ function requeueRows(tabName, ids) {
   if (wanted.length > MAX_REQUEUE_IDS) {
     throw new Error(`At most ${MAX_REQUEUE_IDS} rows at a time.`);
   }
-  return withDocumentLock_(() => {
-    const dlq = requireTable_(dlqTitle, ['id']);
-    const queue = requireTable_(queueTabForDlq_(dlqTitle), QUEUE_KEYS);
-    const dlqRecords = readRecords_(dlq);
-    const plan = planRequeue_(
-      wanted,
-      dlqRecords,
-      readColumn_(queue, 'id'),
-      readColumn_(queue, 'lease'),
-    );
-    for (const record of plan.append) appendRecord_(queue, record);
-    SpreadsheetApp.flush();
-    // Only the rows read above: the same task dead-lettered again meanwhile is a new row.
-    deleteRowsWithIds_(dlq, plan.remove, idCounts_(dlqRecords));
-    return { requeued: plan.requeued, skipped: plan.skipped };
-  });
+  const dlq = requireTable_(dlqTitle, ['id']);
+  const queue = requireTable_(queueTabForDlq_(dlqTitle), QUEUE_KEYS);
+  // Planned without the lock (reads only); each batch is planned again under the lock, from
+  // what the tabs hold then, so a batch another execution requeued meanwhile is skipped.
+  const first = planRequeue_(wanted, readRecords_(dlq), [], []);
+  /** @type {{requeued: string[], skipped: {id: string, reason: string}[]}} */
+  const result = { requeued: [], skipped: first.skipped };
+  for (let i = 0; i < first.requeued.length; i += REQUEUE_BATCH) {
+    const batch = first.requeued.slice(i, i + REQUEUE_BATCH);
+    const done = withDocumentLock_(() => requeueBatch_(dlq, queue, batch));
+    result.requeued.push(...done.requeued);
+    result.skipped.push(...done.skipped);
+  }
+  return result;
+}
+
+/**
+ * One short locked step of a requeue: up to REQUEUE_BATCH appends, then the deletes.
+ *
+ * @param {Table} dlq
+ * @param {Table} queue
+ * @param {string[]} ids
+ * @return {RequeuePlan}
+ */
+function requeueBatch_(dlq, queue, ids) {
+  const dlqRecords = readRecords_(dlq);
+  const plan = planRequeue_(ids, dlqRecords, readColumn_(queue, 'id'), readColumn_(queue, 'lease'));
+  for (const record of plan.append) appendRecord_(queue, record);
+  SpreadsheetApp.flush();
+  // Only the rows read above: the same task dead-lettered again meanwhile is a new row.
+  deleteRowsWithIds_(dlq, plan.remove, idCounts_(dlqRecords));
+  return plan;
 }
 
 /**

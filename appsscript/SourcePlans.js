@@ -11,17 +11,39 @@ const NOTE_PREFIX = 'Orchestrator: ';
  * @typedef {Object} EditedRow
  * @property {number} row 1-based row number (used only within one locked execution).
  * @property {unknown} url the URL cell after the edit.
+ * @property {unknown} id the ID cell as read.
+ * @property {unknown} lease the Lease cell as read.
+ * @property {unknown=} status the Status cell as read.
+ * @property {unknown=} oldUrl the URL before a single-cell edit (undefined: unknown).
  *
  * @typedef {Object} RowPlan
  * @property {number} row
- * @property {'clear' | 'queue' | 'invalid'} action
- * @property {RowRecord} state values for STATE_KEYS columns.
+ * @property {'keep' | 'reset' | 'label' | 'withdraw'} action what happens to the state cells:
+ *   keep: nothing; reset: ID, Status and Error cleared (the leader validates and stamps the row
+ *   again); label: a fresh ID (a URL-less row the duplicate cleanup must keep); withdraw: the
+ *   PENDING lease is removed by compare-and-set, so nothing claims the row.
+ * @property {RowRecord} state values for the state columns written (keys of STAMP_KEYS).
  * @property {string} note the note for the URL cell ('' for none).
  * @property {boolean} highlight whether the URL cell is highlighted.
  */
 
+/** The state cells the add-on may write on a row without a lease (never the Lease itself). */
+const STAMP_KEYS = Object.freeze(['id', 'status', 'error']);
+
 /**
- * Decides what onEdit writes for edited Sources rows.
+ * @param {unknown} lease a Lease cell.
+ * @return {string} its state (`PENDING`, `CLAIMED`, `DONE`, `FAILED`), '' when empty.
+ */
+function leaseState_(lease) {
+  return cellText_(lease).trim().split(SCHEMA.leaseSeparator)[0].toUpperCase();
+}
+
+/**
+ * Decides what onEdit and Refresh do to edited Sources rows. Stamping a row (an ID, PENDING or
+ * INVALID, a lease) belongs to the leader alone (docs/protocol.md): the add-on only tells the
+ * person at once, with a note and a highlight, and hands rows back to the leader. A row with a
+ * lease (the agents' row) keeps its ID, status and lease whatever is typed over its URL; a
+ * cleared URL on a PENDING row withdraws it by compare-and-set.
  *
  * @param {EditedRow[]} edited rows whose URL cell was edited, top to bottom.
  * @param {string[]} takenKeys source keys (UrlVerdict.key) of the other queued rows.
@@ -30,34 +52,46 @@ const NOTE_PREFIX = 'Orchestrator: ';
  */
 function planSourceEdits_(edited, takenKeys, newId) {
   const taken = new Set(takenKeys);
-  return edited.map(({ row, url }) => {
-    if (cellText_(url).trim() === '') {
-      return { row, action: 'clear', state: blankState_(), note: '', highlight: false };
+  return edited.map((e) => {
+    const url = cellText_(e.url).trim();
+    const leased = cellText_(e.lease).trim() !== '';
+    const hasId = cellText_(e.id).trim() !== '';
+    /** @type {RowPlan} */
+    const plan = { row: e.row, action: 'keep', state: {}, note: '', highlight: false };
+    if (url === '') {
+      if (leased && leaseState_(e.lease) === 'PENDING') {
+        return { ...plan, action: 'withdraw', state: { status: '' } };
+      }
+      if (leased) {
+        return { ...plan, note: `${NOTE_PREFIX}${BUSY_NOTE}` };
+      }
+      // No lease: give the row an ID so that the agents' duplicate cleanup (rows with neither ID
+      // nor lease are copies of each other) keeps the person's other cells.
+      return {
+        ...plan,
+        action: 'label',
+        state: { id: hasId ? cellText_(e.id).trim() : newId(), status: '', error: '' },
+      };
     }
     const verdict = checkSourceUrl_(url);
+    const sameAsBefore =
+      e.oldUrl !== undefined && verdict.ok && checkSourceUrl_(e.oldUrl).key === verdict.key;
     const reason = !verdict.ok ? verdict.reason : taken.has(verdict.key) ? 'duplicate' : '';
+    if (verdict.ok) taken.add(verdict.key);
     if (reason) {
-      const message = reasonMessage_(reason);
-      // An ID but no lease: no agent claims the row, and the agents' duplicate-row cleanup
-      // (which treats rows with neither ID nor lease as copies of each other) leaves it alone.
-      const state = {
-        ...blankState_(),
-        id: newId(),
-        status: 'INVALID',
-        error: `${reason}: ${message}`,
-      };
-      return {
-        row,
-        action: 'invalid',
-        state,
-        note: `${NOTE_PREFIX}invalid source URL (${reason}). ${message}`,
-        highlight: true,
-      };
+      plan.note = `${NOTE_PREFIX}${reason === 'duplicate' ? 'duplicate' : 'invalid'} source URL (${reason}). ${reasonMessage_(reason)}`;
+      plan.highlight = reason !== 'duplicate';
     }
-    taken.add(verdict.key);
-    return { row, action: 'queue', state: queuedState_(newId()), note: '', highlight: false };
+    if (leased || sameAsBefore || (!hasId && cellText_(e.status).trim() === '')) return plan;
+    // A row without a lease that the leader already judged (an ID, INVALID) and whose URL the
+    // person changed: hand it back to the leader, who validates and stamps it again.
+    return { ...plan, action: 'reset', state: { id: '', status: '', error: '' } };
   });
 }
+
+/** The note on the URL cell of a row an agent is working on when its URL is cleared. */
+const BUSY_NOTE =
+  'an agent is working on this source (or has finished it); clearing its URL does not stop it.';
 
 /**
  * @param {string} reason a reason code.

@@ -18,7 +18,7 @@ function fullProject(language = 'en') {
 }
 
 describe('menu and sidebar', () => {
-  it('onOpen adds the Orchestrator menu with its four items', () => {
+  it('onOpen adds the Orchestrator menu, each item named for what it does', () => {
     const project = loadProject();
     project.call('onOpen', { authMode: 'LIMITED' });
     const [menu] = project.ss.ui.menus;
@@ -26,8 +26,9 @@ describe('menu and sidebar', () => {
     const items = menu.items.filter((i) => !i.separator);
     assert.deepEqual(
       items.map((i) => i.caption),
-      ['Add sources', 'Open sidebar', 'Requeue selected DLQ rows', 'Refresh'],
+      ['Open dashboard and add sources', 'Requeue selected DLQ rows', 'Check typed URLs'],
     );
+    assert.equal(new Set(items.map((i) => i.functionName)).size, items.length, 'one entry each');
     for (const item of items) {
       assert.equal(typeof project.context[item.functionName], 'function', item.functionName);
       assert.ok(!item.functionName.endsWith('_'));
@@ -58,13 +59,7 @@ describe('menu and sidebar', () => {
     assert.ok(config.reasons.bad_video_id);
   });
 
-  it('Add sources opens the sidebar on the add box', () => {
-    const project = loadProject();
-    project.call('showAddSources');
-    assert.match(project.ss.ui.sidebars[0].getContent(), /&quot;focus&quot;:&quot;add&quot;/);
-  });
-
-  it('Refresh validates rows nobody validated yet and reopens the sidebar', () => {
+  it('Check typed URLs notes the refused ones and leaves stamping to the leader', () => {
     const { project, tabs } = fullProject();
     tabs.Sources.add(
       { url: VIDEO },
@@ -72,20 +67,18 @@ describe('menu and sidebar', () => {
       { id: 'kept', url: PLAYLIST, status: 'CLAIMED', lease: 'CLAIMED|kept|1|a|9' },
       { url: 'https://youtu.be/dQw4w9WgXcQ' },
     );
-    project.call('refresh');
+    project.call('checkTypedUrls');
     const rows = tabs.Sources.records();
-    assert.equal(rows[0].status, 'PENDING');
-    assert.equal(rows[0].lease, `PENDING|${rows[0].id}|0|-|0`);
-    assert.equal(rows[1].status, 'INVALID');
+    assert.equal(rows[0].status, '', 'the leader stamps it');
+    assert.match(tabs.Sources.cell(3, 'url').getNote(), /unsupported_host/);
     assert.equal(rows[2].lease, 'CLAIMED|kept|1|a|9', 'rows with a status are left alone');
-    assert.equal(rows[3].status, 'INVALID', 'a duplicate of row 2');
-    assert.match(project.ss.toasts[0].message, /Validated 3 source row/);
-    assert.equal(project.ss.ui.sidebars.length, 1);
+    assert.match(tabs.Sources.cell(5, 'url').getNote(), /duplicate/, 'a duplicate of row 2');
+    assert.match(project.ss.toasts[0].message, /Checked 3 typed URL/);
   });
 
-  it('include() returns a project file as is', () => {
+  it('include_() returns a project file as is', () => {
     const project = loadProject();
-    assert.match(project.call('include', 'SidebarStyle'), /^<style>/);
+    assert.match(project.call('include_', 'SidebarStyle'), /^<style>/);
   });
 });
 

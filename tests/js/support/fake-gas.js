@@ -95,7 +95,7 @@ function parseA1(a1) {
  *   | 'getNumColumns' | 'getSheet' | 'getA1Notation' | 'getValues' | 'getValue'
  *   | 'getDisplayValues' | 'setValues' | 'setValue' | 'clearContent' | 'getNotes' | 'getNote'
  *   | 'setNotes' | 'setNote' | 'getBackgrounds' | 'getBackground' | 'setBackgrounds'
- *   | 'setBackground'>}
+ *   | 'setBackground' | 'createTextFinder'>}
  */
 class FakeRange {
   /**
@@ -261,6 +261,53 @@ class FakeRange {
   /** @type {GoogleAppsScript.Spreadsheet.Range['setBackground']} */
   setBackground(colour) {
     return this.setBackgrounds(this.map(() => colour));
+  }
+  /** @type {GoogleAppsScript.Spreadsheet.Range['createTextFinder']} */
+  createTextFinder(findText) {
+    return gas(new FakeTextFinder(this, findText));
+  }
+}
+
+/**
+ * @implements {Pick<GoogleAppsScript.Spreadsheet.TextFinder, 'matchCase' | 'matchEntireCell'
+ *   | 'replaceAllWith'>}
+ */
+// Entire-cell matches only: the add-on uses TextFinder for compare-and-set on one cell.
+class FakeTextFinder {
+  /**
+   * @param {FakeRange} range
+   * @param {string} text
+   */
+  constructor(range, text) {
+    this.range = range;
+    this.text = text;
+    this.caseSensitive = false;
+    this.entireCell = false;
+  }
+  /** @type {GoogleAppsScript.Spreadsheet.TextFinder['matchCase']} */
+  matchCase(matchCase) {
+    this.caseSensitive = matchCase;
+    return gas(this);
+  }
+  /** @type {GoogleAppsScript.Spreadsheet.TextFinder['matchEntireCell']} */
+  matchEntireCell(matchEntireCell) {
+    this.entireCell = matchEntireCell;
+    return gas(this);
+  }
+  /** @type {GoogleAppsScript.Spreadsheet.TextFinder['replaceAllWith']} */
+  replaceAllWith(replaceText) {
+    const fold = (/** @type {string} */ t) => (this.caseSensitive ? t : t.toLowerCase());
+    let replaced = 0;
+    this.range.map((cell) => {
+      const text = String(cell.value ?? '');
+      if (text !== '' && this.entireCell && fold(text) === fold(this.text)) {
+        cell.value = replaceText;
+        replaced += 1;
+      }
+      return null;
+    });
+    this.range.sheet.spreadsheet.record('replaceAllWith', this.range);
+    return replaced;
   }
 }
 

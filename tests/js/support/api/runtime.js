@@ -54,6 +54,10 @@ class ApiRuntime {
     this.log = [];
     /** @type {(function(CallEntry): void) | null} */
     this.afterCall = null;
+    /** @type {(function(boolean): void) | null} told when an execution takes or lets go the lock. */
+    this.onLock = null;
+    /** Document-lock acquisitions so far (each CallEntry made under the lock names its one). */
+    this.holds = 0;
     /** Executions run so far. */
     this.executions = 0;
   }
@@ -115,12 +119,20 @@ class ApiRuntime {
       renderTemplate: (text, props) => renderTemplate(context, text, props),
       uuids: this.uuids,
     });
-    const lock = new FileLock(this.lockFile);
+    let hold = 0;
+    const lock = new FileLock(this.lockFile, (taken) => {
+      if (taken) {
+        this.holds += 1;
+        hold = this.holds;
+      }
+      if (this.onLock) this.onLock(taken);
+    });
     const ctx = {
       api: this.api,
       ui: this.ui,
       record: (/** @type {string} */ method, /** @type {string} */ sheet) => {
-        const entry = { method, sheet, locked: lock.hasLock() };
+        const locked = lock.hasLock();
+        const entry = { method, sheet, locked, hold: locked ? hold : 0 };
         this.log.push(entry);
         if (this.afterCall) this.afterCall(entry);
       },

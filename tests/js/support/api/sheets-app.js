@@ -7,7 +7,7 @@
 const { columnLetters, quoteTitle } = require('./sheets-api');
 
 /** @typedef {import('./sheets-api').SheetsApi} SheetsApi */
-/** @typedef {{method: string, sheet: string, locked: boolean}} CallEntry */
+/** @typedef {{method: string, sheet: string, locked: boolean, hold: number}} CallEntry */
 /**
  * @typedef {Object} AppContext
  * @property {SheetsApi} api

@@ -8,6 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const vm = require('node:vm');
 const { PROJECT_DIR } = require('../fake-gas');
+const { sleepSync } = require('./doc-lock');
 const { ApiRuntime } = require('./runtime');
 const { SheetsApi, createSpreadsheet, quoteTitle, columnLetters } = require('./sheets-api');
 
@@ -237,4 +238,52 @@ function runPython(hostPort, spreadsheetId, code) {
   return result.stdout;
 }
 
-module.exports = { startEmulator, createWorld, runPython, ApiTab, SCHEMA, ROOT };
+/**
+ * Polls until `file` exists (synchronously: the caller may be inside an Apps Script call).
+ *
+ * @param {string} file
+ * @param {number} timeoutMs
+ */
+function waitForFile(file, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!fs.existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${file}`);
+    sleepSync(10);
+  }
+}
+
+/**
+ * The real leader's adoption of hand-typed Sources rows (leader_adopt.py), in its own process,
+ * paused after its read: `waitRead()` returns once it has read and planned, `resume()` lets it
+ * write and returns how many rows it adopted. Both are synchronous.
+ *
+ * @param {string} hostPort
+ * @param {string} spreadsheetId
+ */
+function pausedAdoption(hostPort, spreadsheetId) {
+  const signals = fs.mkdtempSync(path.join(os.tmpdir(), 'adopt-'));
+  const child = spawn(PYTHON, [path.join(__dirname, 'leader_adopt.py'), signals], {
+    cwd: ROOT,
+    env: { ...process.env, SHEETS_EMULATOR_HOST: hostPort, SPREADSHEET_ID: spreadsheetId },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return {
+    child,
+    waitRead: () => waitForFile(path.join(signals, 'read'), 30000),
+    resume: () => {
+      fs.writeFileSync(path.join(signals, 'go'), 'go');
+      waitForFile(path.join(signals, 'done'), 30000);
+      return Number(fs.readFileSync(path.join(signals, 'done'), 'utf8'));
+    },
+  };
+}
+
+module.exports = {
+  startEmulator,
+  createWorld,
+  runPython,
+  pausedAdoption,
+  ApiTab,
+  SCHEMA,
+  ROOT,
+};
