@@ -30,6 +30,8 @@ const DLQ_ROWS_SHOWN = 200;
  * @property {string} url
  * @property {string} name
  * @property {string} error
+ * @property {string} errorKind what the DLQ filter groups by (errorKind_).
+ * @property {boolean} errorCut whether `error` is cut (getDlqError gives all of it).
  * @property {string} attempts
  */
 
@@ -117,6 +119,8 @@ function dlqViews_(tab, records) {
       url: clip_(r.url, 500),
       name: clip_(r.name, 300),
       error: clip_(r.error, DLQ_ERROR_CHARS),
+      errorKind: errorKind_(r.error),
+      errorCut: cellText_(r.error).length > DLQ_ERROR_CHARS,
       attempts: cellText_(r.attempts),
     }));
 }

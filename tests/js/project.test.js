@@ -96,8 +96,12 @@ describe('escaping and the client code', () => {
     const called = [...client.matchAll(/callServer\(\s*'(\w+)'/g)].map((m) => m[1]);
     assert.deepEqual([...new Set(called)].sort(), [
       'addSources',
+      'discardRows',
       'getDashboard',
+      'getDlqError',
+      'requeueMatching',
       'requeueRows',
+      'showRow',
       'validateUrls',
     ]);
     for (const name of called) assert.equal(typeof project.context[name], 'function', name);

@@ -56,7 +56,6 @@ describe('races between the add-on and the agents, on one spreadsheet', () => {
     const mine = rows.findIndex((r) => r.url === VIMEO);
     assert.ok(mine >= 0);
     assert.match(sources.cellMeta(mine + 2, 'url').note, /unsupported_host/);
-    assert.equal(letter.length, 1);
   });
 
   it('typing or pasting the same URL again on a claimed row changes nothing', () => {
@@ -164,6 +163,5 @@ describe('races between the add-on and the agents, on one spreadsheet', () => {
       gotInAfter >= 0 && gotInAfter < 60,
       `another execution took the lock before the requeue's last append (${gotInAfter})`,
     );
-    assert.equal(letter.length, 1);
   });
 });

@@ -95,7 +95,7 @@ function parseA1(a1) {
  *   | 'getNumColumns' | 'getSheet' | 'getA1Notation' | 'getValues' | 'getValue'
  *   | 'getDisplayValues' | 'setValues' | 'setValue' | 'clearContent' | 'getNotes' | 'getNote'
  *   | 'setNotes' | 'setNote' | 'getBackgrounds' | 'getBackground' | 'setBackgrounds'
- *   | 'setBackground' | 'createTextFinder'>}
+ *   | 'setBackground' | 'createTextFinder' | 'activate'>}
  */
 class FakeRange {
   /**
@@ -265,6 +265,12 @@ class FakeRange {
   /** @type {GoogleAppsScript.Spreadsheet.Range['createTextFinder']} */
   createTextFinder(findText) {
     return gas(new FakeTextFinder(this, findText));
+  }
+  /** @type {GoogleAppsScript.Spreadsheet.Range['activate']} */
+  activate() {
+    this.sheet.spreadsheet.active = this.sheet;
+    this.sheet.spreadsheet.rangeList = new FakeRangeList([gas(this)]);
+    return gas(this);
   }
 }
 
@@ -580,7 +586,8 @@ class FakeUi {
 /**
  * @implements {Pick<GoogleAppsScript.Spreadsheet.Spreadsheet, 'getId' | 'getName' | 'getSheets'
  *   | 'getSheetByName' | 'insertSheet'
- *   | 'getActiveSheet' | 'setActiveSheet' | 'getActiveRangeList' | 'toast'>}
+ *   | 'getActiveSheet' | 'setActiveSheet' | 'getActiveRangeList' | 'toast'
+ *   | 'getSpreadsheetTimeZone'>}
  */
 class FakeSpreadsheet {
   /** @param {LockState} lock */
@@ -599,6 +606,8 @@ class FakeSpreadsheet {
     this.log = [];
     /** @type {(function(LogEntry): void) | undefined} */
     this.afterCall = undefined;
+    /** The spreadsheet's time zone (File > Settings), for the sidebar's local times. */
+    this.timeZone = 'Etc/UTC';
     this.lock = lock;
     this.ui = new FakeUi();
   }
@@ -614,6 +623,7 @@ class FakeSpreadsheet {
       method,
       sheet: target instanceof FakeSheet ? target.name : target.sheet.name,
       locked: this.lock.held,
+      ...(target instanceof FakeRange ? { rows: target.numRows } : {}),
       ...extra,
     };
     this.log.push(entry);
@@ -630,6 +640,10 @@ class FakeSpreadsheet {
   /** @type {GoogleAppsScript.Spreadsheet.Spreadsheet['getId']} */
   getId() {
     return 'fake-spreadsheet-id';
+  }
+  /** @type {GoogleAppsScript.Spreadsheet.Spreadsheet['getSpreadsheetTimeZone']} */
+  getSpreadsheetTimeZone() {
+    return this.timeZone;
   }
   getName() {
     return 'Fake orchestrator';

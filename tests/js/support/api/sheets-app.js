@@ -160,7 +160,7 @@ class ApiTextFinder {
  *   | 'getLastColumn' | 'getNumRows' | 'getNumColumns' | 'getSheet' | 'getA1Notation'
  *   | 'getValues' | 'getValue' | 'getDisplayValues' | 'setValues' | 'setValue' | 'clearContent'
  *   | 'getNotes' | 'getNote' | 'setNotes' | 'setNote' | 'getBackgrounds' | 'getBackground'
- *   | 'setBackgrounds' | 'setBackground' | 'createTextFinder'>}
+ *   | 'setBackgrounds' | 'setBackground' | 'createTextFinder' | 'activate'>}
  */
 class ApiRange {
   /**
@@ -412,6 +412,13 @@ class ApiRange {
   /** @type {GoogleAppsScript.Spreadsheet.Range['createTextFinder']} */
   createTextFinder(findText) {
     return gas(new ApiTextFinder(this, findText));
+  }
+
+  /** @type {GoogleAppsScript.Spreadsheet.Range['activate']} */
+  activate() {
+    this.sheet.ctx.ui.active = this.sheet.title;
+    this.sheet.ctx.ui.selection = [this.getA1Notation()];
+    return gas(this);
   }
 }
 
