@@ -18,42 +18,39 @@ from pathlib import Path
 
 from agent.config import Config
 from agent.coordination.batch import WriteBatch
-from agent.leader import LeaderDuties
+from agent.runtime.context import build_context
+from agent.runtime.leader import LeaderDuties
 from agent.sheets.gateway import SheetsGateway
-from agent.worker import Orchestrator
 
 
 def main(signals: Path) -> int:
     """Adopt once, pausing at the write; returns the exit code."""
-    LeaderDuties.loop = lambda self: None  # type: ignore[method-assign]  # the test drives it
     config = Config.load(
         worker_name="leader-under-test",
         spreadsheet_id=os.environ["SPREADSHEET_ID"],
         sheets_emulator_host=os.environ["SHEETS_EMULATOR_HOST"],
-        heartbeat_seconds=30,
-        lease_seconds=120,
-        leader_lease_seconds=300,
         read_quota_per_minute=100_000,
         write_quota_per_minute=100_000,
     )
-    main_thread = threading.get_ident()
+    # The leader's duties over a context of their own: no heartbeat or leader thread runs, so
+    # the only write is the adoption the test drives.
+    ctx, _ = build_context(config, f"{config.worker_name}#test", threading.Event())
+    ctx.sources.load()
     real_flush = WriteBatch.flush
 
     def paused_flush(self: WriteBatch, gateway: SheetsGateway) -> bool:
-        if threading.get_ident() == main_thread:
-            (signals / "read").write_text("read")
-            while not (signals / "go").exists():
-                time.sleep(0.01)
+        (signals / "read").write_text("read")
+        while not (signals / "go").exists():
+            time.sleep(0.01)
         return real_flush(self, gateway)
 
-    with Orchestrator(config) as orchestrator:
-        WriteBatch.flush = paused_flush  # type: ignore[method-assign]
-        try:
-            adopted = orchestrator.leader.adopt_raw_sources()
-        finally:
-            WriteBatch.flush = real_flush  # type: ignore[method-assign]
-        if adopted == 0:
-            (signals / "read").write_text("nothing to adopt")
+    WriteBatch.flush = paused_flush  # type: ignore[method-assign]
+    try:
+        adopted = LeaderDuties(ctx).adopt_raw_sources()
+    finally:
+        WriteBatch.flush = real_flush  # type: ignore[method-assign]
+    if adopted == 0:
+        (signals / "read").write_text("nothing to adopt")
     (signals / "done").write_text(str(adopted))
     return 0
 
