@@ -40,7 +40,7 @@ function world() {
 
 describe('races between the add-on and the agents, on one spreadsheet', () => {
   it('onEdit after the leader removed rows above the edit never touches the row that moved up', () => {
-    const { sources, runtime, letter } = world();
+    const { sources, runtime } = world();
     // A person types a URL into row 3, between two sources the agents hold; before the
     // trigger runs, the leader moves A (row 2) out, so B moves up to row 3.
     sources.add(queuedRow('a', A), { 'My Notes': 'row for a new source' }, queuedRow('b', B));
@@ -129,7 +129,7 @@ describe('races between the add-on and the agents, on one spreadsheet', () => {
   });
 
   it('requeue takes the document lock only for short batches: an onEdit gets it in between', () => {
-    const { runtime, letter, sources, ...w } = world();
+    const { runtime, sources, ...w } = world();
     const dlq = w.tab('Tasks DLQ');
     const ids = Array.from({ length: 60 }, (_, i) => `t${i}`);
     dlq.add(...ids.map((id) => ({ id, url: `${A}&i=${id}`, error: 'boom', attempts: '5' })));
