@@ -59,6 +59,53 @@ class AddonServer:
             raise RuntimeError(f"the add-on server did not start: {line} {err[-2000:]}")
         self.url = line.split(" ", 1)[1].strip()
 
+    @property
+    def client(self) -> AddonClient:
+        """A client of this server."""
+        return AddonClient(self.url)
+
+    def call(self, name: str, *args: Any, timeout_s: float = 120.0) -> Any:
+        """See :meth:`AddonClient.call`."""
+        return self.client.call(name, *args, timeout_s=timeout_s)
+
+    def edit(
+        self, tab: str, a1: str, *, value: str | None = None, old: str | None = None
+    ) -> list[str]:
+        """See :meth:`AddonClient.edit`."""
+        return self.client.edit(tab, a1, value=value, old=old)
+
+    def close(self) -> None:
+        """Stop the server process."""
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        for stream in (self.popen.stdout, self.popen.stderr):
+            if stream:
+                stream.close()
+        shutil.rmtree(self.lock_dir, ignore_errors=True)
+
+    def __enter__(self) -> AddonServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AddonClient:
+    """Calls to a running add-on server (``serve.js``) at ``url``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
     def _post(self, path: str, body: dict[str, Any], timeout_s: float) -> Any:
         request = urllib.request.Request(
             self.url + path,
@@ -88,28 +135,3 @@ class AddonServer:
             body["oldValue"] = old
         toasts: list[str] = self._post("/edit", body, 60.0)
         return toasts
-
-    def close(self) -> None:
-        """Stop the server process."""
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-        for stream in (self.popen.stdout, self.popen.stderr):
-            if stream:
-                stream.close()
-        shutil.rmtree(self.lock_dir, ignore_errors=True)
-
-    def __enter__(self) -> AddonServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

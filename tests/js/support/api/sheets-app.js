@@ -618,12 +618,27 @@ class ApiSpreadsheet {
   /** @param {AppContext} ctx */
   constructor(ctx) {
     this.ctx = ctx;
+    /** @type {{sheetId: number, title: string}[] | null} tabs, read once per execution */
+    this.tabs = null;
   }
 
   /** @return {{sheetId: number, title: string, gridProperties: any}[]} */
   sheetProps() {
     const json = this.ctx.api.get('sheets.properties(sheetId,title,gridProperties)');
-    return (json.sheets ?? []).map((/** @type {any} */ s) => s.properties);
+    const props = (json.sheets ?? []).map((/** @type {any} */ s) => s.properties);
+    this.tabs = props.map((/** @type {any} */ p) => ({ sheetId: p.sheetId, title: p.title }));
+    return props;
+  }
+
+  /**
+   * The tabs' IDs and titles, read once per execution (the add-on neither adds nor renames
+   * tabs; sizes and rows are always read afresh).
+   *
+   * @return {{sheetId: number, title: string}[]}
+   */
+  tabList() {
+    if (this.tabs === null) this.sheetProps();
+    return /** @type {{sheetId: number, title: string}[]} */ (this.tabs);
   }
 
   /** @type {GoogleAppsScript.Spreadsheet.Spreadsheet['getId']} */
@@ -643,12 +658,12 @@ class ApiSpreadsheet {
 
   /** @type {GoogleAppsScript.Spreadsheet.Spreadsheet['getSheets']} */
   getSheets() {
-    return this.sheetProps().map((p) => gas(new ApiSheet(this, p.sheetId, p.title)));
+    return this.tabList().map((p) => gas(new ApiSheet(this, p.sheetId, p.title)));
   }
 
   /** @type {GoogleAppsScript.Spreadsheet.Spreadsheet['getSheetByName']} */
   getSheetByName(name) {
-    const props = this.sheetProps().find((p) => p.title === name);
+    const props = this.tabList().find((p) => p.title === name);
     return props ? gas(new ApiSheet(this, props.sheetId, props.title)) : null;
   }
 
