@@ -243,9 +243,10 @@ class Person:
         self.addon.call("getDashboard")
 
     def addon_retype(self) -> None:
-        """Type a held source's URL again: the cell is rewritten with its own text, found by
-        content (so no other row is touched), then onEdit fires for the row number read before
-        it, as a trigger that runs after rows moved would."""
+        """Type (or paste) a held source's URL again: the cell is rewritten with its own text,
+        found by content (so no other row is touched), then onEdit fires for the row number read
+        before it, as a trigger that runs after rows moved would; a paste covers the next row
+        too."""
         assert self.addon is not None
         gateway = self.gateway()
         (smap,) = read_maps(gateway, [SOURCES], require=False)
@@ -265,8 +266,11 @@ class Person:
         row, url = self.rng.choice(held)
         sheet_id = gateway.tab(SOURCES.title).sheet_id
         gateway.batch_update([cas_request(sheet_id, smap.col("url"), url, url)])
-        a1 = f"{column_letter(smap.col('url'))}{row}"
-        self.addon.edit(SOURCES.title, a1, value=url, old=url)
+        letter = column_letter(smap.col("url"))
+        if self.rng.random() < 0.5:
+            self.addon.edit(SOURCES.title, f"{letter}{row}", value=url, old=url)
+        else:  # a paste over this row and the next: no value in the event, as on the platform
+            self.addon.edit(SOURCES.title, f"{letter}{row}:{letter}{row + 1}")
 
     def requeue_some(self) -> None:
         """Requeue up to three Tasks DLQ rows by ID, as from the sidebar.

@@ -129,11 +129,10 @@ describe('races between the add-on and the agents, on one spreadsheet', () => {
   });
 
   it('requeue takes the document lock only for short batches: an onEdit gets it in between', () => {
-    const { runtime, sources, ...w } = world();
+    const { runtime, ...w } = world();
     const dlq = w.tab('Tasks DLQ');
     const ids = Array.from({ length: 60 }, (_, i) => `t${i}`);
     dlq.add(...ids.map((id) => ({ id, url: `${A}&i=${id}`, error: 'boom', attempts: '5' })));
-    sources.type(2, 'url', B);
     /** @type {Object<number, number>} appends per lock hold */
     const perHold = {};
     let appended = 0;
