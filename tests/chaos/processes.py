@@ -167,6 +167,7 @@ class PersonProcess:
         seed: int,
         late_urls: list[str],
         settled_requeue: bool,
+        addon_url: str | None = None,
     ) -> None:
         """Start it against ``spreadsheet_id`` on the emulator at ``host``."""
         args = [sys.executable, "-m", "tests.chaos.person", "--host", host]
@@ -176,6 +177,8 @@ class PersonProcess:
             args += ["--late", url]
         if settled_requeue:
             args.append("--settled-requeue")
+        if addon_url:
+            args += ["--addon", addon_url]
         with (self.workdir / "person.log").open("ab") as handle:
             self.popen = subprocess.Popen(
                 args, cwd=ROOT, env=clean_env(), stdout=handle, stderr=subprocess.STDOUT
