@@ -1,6 +1,6 @@
 """Benchmark 4: what it costs the leader to expand a source, and to dedup against History.
 
-An in-process :class:`~agent.worker.Orchestrator` (user ``bench-leader``) leads; sources are
+An in-process :class:`~agent.runtime.Orchestrator` (user ``bench-leader``) leads; sources are
 YouTube-shaped playlists served offline through yt-dlp by ``SOURCE_EXTRACTORS`` =
 ``bench.expansion:synthetic_extractors`` (:class:`~agent.sources.synthetic.SyntheticYoutubeIE`
 over this module's :data:`CATALOG`). History is seeded with 0 and 100,000 rows (appended by the
@@ -24,17 +24,17 @@ from typing import Any
 
 from agent.config import Config
 from agent.coordination.enqueue import add_sources
-from agent.leader import task_id_for
-from agent.schema import TASKS, TASKS_HISTORY, ColumnMap
-from agent.sheets.a1 import quote_title
+from agent.runtime import Orchestrator
+from agent.runtime.feed import task_id_for
+from agent.schema import TASKS, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps
 from agent.sources.synthetic import Catalog, SyntheticYoutubeIE, flat_video, synthetic_id
-from agent.worker import Orchestrator
 from bench.common import BenchEmulator, wait_until
 from bench.report import Section
 from bench.tap import UserTally
 from tests.coordination.harness import read_tab
-from tests.sources.bench import expansion_speed
+from tests.sources.bench import expansion_speed, rescan_requests
 
 #: What the synthetic extractor serves (filled by this benchmark before each source is added).
 CATALOG = Catalog()
@@ -56,8 +56,7 @@ def seed_history(gateway: SheetsGateway, rows: int) -> float:
     """Append ``rows`` DONE rows to Tasks History; seconds it took."""
     if rows <= 0:
         return 0.0
-    (header,) = gateway.read([f"{quote_title(TASKS_HISTORY.title)}!1:1"])
-    cmap = ColumnMap(TASKS_HISTORY, header[0])
+    (cmap,) = read_maps(gateway, [TASKS_HISTORY])
     started = time.perf_counter()
     chunk = 20_000
     for first in range(0, rows, chunk):
@@ -98,7 +97,7 @@ class LeaderProbe:
         self._lock = threading.Lock()
         self._in_cycle: dict[str, float] = {}
         leader = orchestrator.leader
-        cycle, expand, refresh = leader.cycle, leader.expand, leader.refresh_index
+        cycle, expand, refresh = leader.cycle, leader.expand, leader.feed.refresh_index
 
         def timed_cycle(term: int) -> Any:
             before, started = self._tally().copy(), time.perf_counter()
@@ -131,12 +130,12 @@ class LeaderProbe:
             finally:
                 spent = time.perf_counter() - started
                 self._in_cycle["dedup_s"] = self._in_cycle.get("dedup_s", 0.0) + spent
-                self._in_cycle["index_keys"] = len(leader.index)
-                self._in_cycle["index_bytes"] = leader.index.approx_bytes()
+                self._in_cycle["index_keys"] = len(leader.feed.index)
+                self._in_cycle["index_bytes"] = leader.feed.index.approx_bytes()
 
         leader.cycle = timed_cycle  # type: ignore[method-assign]
         leader.expand = timed_expand  # type: ignore[method-assign]
-        leader.refresh_index = timed_refresh  # type: ignore[method-assign]
+        leader.feed.refresh_index = timed_refresh  # type: ignore[method-assign]
 
     @property
     def expanded(self) -> list[dict[str, Any]]:
@@ -246,7 +245,15 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
         _add_cold_row(section, run_)
         for src in run_["sources"]:
             _add_row(section, run_["history_rows"], src, ytdlp.get(src["entries"]))
-    section.data = {"ytdlp_only": ytdlp, "runs": runs, "overlap": OVERLAP}
+    rescans = [rescan_requests(n, new) for n, new in ((300, 5), (3_000, 5), (3_000, 40))]
+    for r in rescans:
+        section.add(
+            f"rescan: {r['videos']:,}-video tab, {r['new']} new uploads",
+            f"{r['rescan_pages']} page request(s), stopping after {r['stop_after_known']} known "
+            f"in a row (a read without the stop: {r['rescan_without_stop_pages']}; "
+            f"{r['found']} new found)",
+        )
+    section.data = {"ytdlp_only": ytdlp, "runs": runs, "overlap": OVERLAP, "rescans": rescans}
     _conclude(section, runs)
     return section
 

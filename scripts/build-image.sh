@@ -7,9 +7,10 @@
 # 2. `podman import` it as the base image localhost/orc-base:SUITE (once),
 # 3. `podman build` examples/docker/Dockerfile on that base (BASE build argument; podman's
 #    layer cache makes a second run quick),
-# 4. run `orc demo --no-live` inside the image,
-# 5. `orc check` without settings (a configuration error, exit 2),
-# 6. `orc check` for a running agent in the image (scripts/image-health.sh: before its first
+# 4. `orc doctor` inside the image (yt-dlp-ejs, Deno and ffmpeg must be found),
+# 5. `orc demo --no-live` inside the image,
+# 6. `orc check` without settings (a configuration error, exit 2),
+# 7. `orc check` for a running agent in the image (scripts/image-health.sh: before its first
 #    heartbeat it fails, then passes), and print the image's size.
 #
 # No registry is needed: the base comes from the Debian mirror, Python packages from PyPI.
@@ -207,7 +208,7 @@ if [[ $fresh_base -eq 1 ]]; then
     podman image rm --force "$base" >/dev/null 2>&1 || true
 fi
 
-step "1/6 Debian $suite root file system (debootstrap --variant=minbase from $mirror)"
+step "1/7 Debian $suite root file system (debootstrap --variant=minbase from $mirror)"
 if [[ -f "$rootfs/.orc-debootstrap-complete" ]]; then
     echo "already there: $rootfs (--fresh-base to make it again)"
 elif podman image exists "$base"; then
@@ -242,7 +243,7 @@ fi
 
 # --- 2. the base image ---------------------------------------------------------------------
 
-step "2/6 base image $base (podman import)"
+step "2/7 base image $base (podman import)"
 if podman image exists "$base"; then
     echo "already there: $base"
 else
@@ -255,7 +256,7 @@ fi
 
 # --- 3. our image --------------------------------------------------------------------------
 
-step "3/6 image $tag (podman build -f examples/docker/Dockerfile --build-arg BASE=$base)"
+step "3/7 image $tag (podman build -f examples/docker/Dockerfile --build-arg BASE=$base)"
 # Host networking for the build's apt-get and pip (nothing to set up, no firewall rules);
 # Docker's format keeps HEALTHCHECK and STOPSIGNAL, which the OCI format drops.
 # pip trusts the host's certificates: a build secret, mounted into the RUNs that use pip and
@@ -269,9 +270,22 @@ podman build --format docker --network host --pull=never "${ca_args[@]}" "${no_c
     die "podman build failed (see the step above)"
 
 if [[ $run_checks -eq 1 ]]; then
-    # --- 4. orc demo inside ----------------------------------------------------------------
+    # --- 4. orc doctor inside: what yt-dlp finds -------------------------------------------
 
-    step "4/6 orc demo --no-live inside $tag (no network: the emulator and agents use loopback)"
+    step "4/7 orc doctor inside $tag (yt-dlp, yt-dlp-ejs, Deno, ffmpeg as yt-dlp sees them)"
+    set +e
+    doctor_out="$(podman run --rm --network none --no-healthcheck "$tag" doctor 2>&1)"
+    doctor_code=$?
+    set -e
+    printf '%s\n' "$doctor_out"
+    [[ $doctor_code -eq 0 ]] || die "orc doctor failed inside the image (exit $doctor_code)"
+    for part in yt-dlp-ejs "JS runtime" ffmpeg; do
+        grep -q "^ok  *$part " <<<"$doctor_out" || die "orc doctor inside the image: $part is not ok"
+    done
+
+    # --- 5. orc demo inside ----------------------------------------------------------------
+
+    step "5/7 orc demo --no-live inside $tag (no network: the emulator and agents use loopback)"
     demo_log="$state/demo.log"
     set +e
     podman run --rm --network none --no-healthcheck "$tag" demo --no-live --timeout 600 2>&1 | tee "$demo_log"
@@ -295,9 +309,9 @@ PY
     [[ $demo_code -eq 0 && "$demo_line" == ok=True* ]] ||
         die "orc demo failed inside the image (exit code $demo_code): $demo_line"
 
-    # --- 5. orc check inside ---------------------------------------------------------------
+    # --- 6. orc check inside ---------------------------------------------------------------
 
-    step "5/6 orc check inside $tag, without settings"
+    step "6/7 orc check inside $tag, without settings"
     set +e
     check_out="$(podman run --rm --network none --no-healthcheck "$tag" check 2>&1)"
     check_code=$?
@@ -306,7 +320,7 @@ PY
     # Exit code 2 is a configuration error: without WORKER_NAME and a spreadsheet, the right answer.
     [[ $check_code -eq 2 ]] || die "orc check without settings exited $check_code, not 2 (configuration error)"
 
-    step "6/6 orc check inside $tag, for a running agent (scripts/image-health.sh: emulator, orc init, orc run)"
+    step "7/7 orc check inside $tag, for a running agent (scripts/image-health.sh: emulator, orc init, orc run)"
     set +e
     health_out="$(podman run --rm --network none --no-healthcheck --entrypoint /bin/sh \
         --volume "$here/scripts/image-health.sh:/usr/local/bin/image-health.sh:ro" \
@@ -328,6 +342,7 @@ echo "image: $tag ($tools)"
 printf 'image size: %s bytes (%s MB); base %s: %s MB\n' "$size_bytes" \
     "$((size_bytes / 1000000))" "$base" "$((base_bytes / 1000000))"
 if [[ $run_checks -eq 1 ]]; then
+    echo "orc doctor: exit $doctor_code, $(grep -c '^ok ' <<<"$doctor_out") checks ok, $(grep -c '^warn ' <<<"$doctor_out") warnings"
     echo "orc demo: exit $demo_code, $demo_line"
     echo "orc check, no settings: exit $check_code, $(printf '%s' "$check_out" | tail -n 1)"
     printf '%s\n' "$health_out" | sed 's/^/orc check, agent: /'

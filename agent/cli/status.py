@@ -15,9 +15,7 @@ from rich.text import Text
 from agent.cli.common import fail, logging_options, start
 from agent.errors import AgentError
 from agent.sheets.gateway import SheetsGateway
-from agent.status import snapshot
-
-STATE_STYLE = {"active": "green", "stale": "yellow", "inactive": "dim"}
+from agent.status import STATE_STYLE, snapshot
 
 
 def render(data: dict[str, Any]) -> Group:
@@ -47,10 +45,15 @@ def render(data: dict[str, Any]) -> Group:
     parts: list[Any] = [header, workers, queues]
     if data["dlq"]:
         errors = Table(title="Recent DLQ errors")
-        for column in ("tab", "name", "error"):
+        for column in ("tab", "name", "class", "error"):
             errors.add_column(column, overflow="fold")
         for e in data["dlq"]:
-            errors.add_row(Text(e["tab"]), Text(e["name"] or e["url"]), Text(e["error"][:200]))
+            errors.add_row(
+                Text(e["tab"]),
+                Text(e["name"] or e["url"]),
+                Text(e.get("error_class", "")),
+                Text(e["error"][:200]),
+            )
         parts.append(errors)
     return Group(*parts)
 

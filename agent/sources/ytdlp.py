@@ -72,22 +72,22 @@ def ytdlp_params(options: ExpandOptions) -> dict[str, Any]:
 def fetch_window(options: ExpandOptions) -> int | None:
     """How many entries to ask of each playlist, or None for all of them.
 
-    With a title filter any entry may be the one that matches, so everything is read.
+    With a title or duration filter any entry may be the one that matches, so everything is
+    read.
     """
-    if options.max_entries and not options.title_regex:
+    filtered = options.title_regex or options.min_duration_s or options.max_duration_s
+    if options.max_entries and not filtered:
         return options.max_entries + WINDOW_SLACK
     return None
 
 
 @contextmanager
 def open_session(options: ExpandOptions) -> Iterator[Any]:
-    """A ``YoutubeDL`` with ``options.extra_extractors`` tried before the built-in ones."""
-    from yt_dlp import YoutubeDL
+    """A guarded ``YoutubeDL`` (:func:`agent.net.ydl.build_ydl`): ``options.url_guard`` checks
+    every connection; ``options.extra_extractors`` are tried before the built-in ones."""
+    from agent.net.ydl import build_ydl
 
-    ydl = YoutubeDL(ytdlp_params(options), auto_init=False)
-    for extractor in options.extra_extractors:
-        ydl.add_info_extractor(extractor)
-    ydl.add_default_info_extractors()
+    ydl = build_ydl(ytdlp_params(options), options.url_guard, extractors=options.extra_extractors)
     with ydl:
         yield ydl
 

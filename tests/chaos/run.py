@@ -43,6 +43,7 @@ from agent.schema import (
 )
 from agent.sheets.a1 import column_letter, column_range, quote_title
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps
 from tests.chaos.person import JUNK_ID, NOTES
 from tests.chaos.processes import (
     ChaosFleet,
@@ -52,6 +53,7 @@ from tests.chaos.processes import (
 )
 from tests.chaos.report import ChaosReport, Event, build_report
 from tests.chaos.settings import ChaosSettings
+from tests.coordination.addon import AddonServer
 from tests.coordination.harness import AgentProcess, make_sheet
 
 
@@ -85,6 +87,7 @@ class ChaosRun:
         self.sigterm: dict[str, Any] = {}
         self.unexpected_exits: list[str] = []
         self.person = PersonProcess(workdir)
+        self.addon: AddonServer | None = None
         self.leader_values: list[tuple[float, str]] = []  # (t, lease text) when it changed
         self.terms_seen: set[int] = set()
         self.monitor: SheetsGateway | None = None
@@ -112,8 +115,8 @@ class ChaosRun:
         monitor = unpaced_client("chaos-monitor", self.emulator.host)
         self.monitor = SheetsGateway(monitor, sheet.spreadsheet_id)
         specs = (TASKS, TASKS_HISTORY, TASKS_DLQ, SOURCES, LEADER_ELECTION)
-        headers = self.monitor.read([f"{quote_title(s.title)}!1:1" for s in specs])
-        self.maps = {s.title: ColumnMap(s, h[0]) for s, h in zip(specs, headers, strict=True)}
+        maps = read_maps(self.monitor, specs, require=False)
+        self.maps = {s.title: cmap for s, cmap in zip(specs, maps, strict=True)}
         self.note(
             f"emulator on {self.emulator.host}; spreadsheet {sheet.spreadsheet_id}; "
             f"{len(self.catalog.initial_urls())} sources added"
@@ -127,17 +130,23 @@ class ChaosRun:
     def start_agent(self, name: str) -> None:
         """Start (or restart) agent ``name``."""
         assert self.fleet is not None
-        self.current[name] = self.fleet.start(name)
+        # One account per agent, as the run was built (the emulator counted quota per worker
+        # then); the fleet on one shared account belongs with issue 13's shared-quota pacing.
+        self.current[name] = self.fleet.start(name, SHEETS_EMULATOR_TOKEN=name)
 
     def start_person(self) -> None:
         """Start the person process."""
         assert self.monitor is not None
+        if self.settings.addon and self.addon is None:
+            self.addon = AddonServer(self.emulator.host, self.monitor.spreadsheet_id)
+            self.note(f"the add-on serves its functions at {self.addon.url}")
         self.person.start(
             self.emulator.host,
             self.monitor.spreadsheet_id,
             seed=self.settings.seed,
             late_urls=self.catalog.late_urls(),
             settled_requeue=self.settings.settled_requeue,
+            addon_url=self.addon.url if self.addon else None,
         )
 
     def stop_person(self) -> None:
@@ -145,6 +154,9 @@ class ChaosRun:
         code = self.person.stop()
         if code is not None:
             self.note(f"person stopped (exit {code})")
+        if self.addon is not None:
+            self.addon.close()
+            self.addon = None
 
     # ------------------------------------------------------------------ monitor
     def observe(self) -> Observation | None:
