@@ -181,7 +181,7 @@ cat >"$conf_dir/storage.conf" <<EOF
 [storage]
 driver = "$storage_driver"
 graphroot = "$state/storage-$storage_driver"
-runroot = "$state/run"
+runroot = "$state/run-$storage_driver"
 EOF
 export CONTAINERS_CONF="$conf_dir/containers.conf"
 export CONTAINERS_STORAGE_CONF="$conf_dir/storage.conf"
