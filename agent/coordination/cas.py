@@ -36,9 +36,15 @@ def column_range(sheet_id: int, column_index: int, *, start_row_index: int = 1) 
 
 def cas_request(sheet_id: int, column_index: int, old: str, new: str) -> dict[str, Any]:
     """A findReplace request that turns the cell holding exactly ``old`` into ``new``."""
+    return pattern_cas_request(sheet_id, column_index, "^" + java_regex_literal(old) + "$", new)
+
+
+def pattern_cas_request(sheet_id: int, column_index: int, pattern: str, new: str) -> dict[str, Any]:
+    """A findReplace request that turns every cell of the column matching ``pattern`` (a
+    whole-cell regex valid in Java and Python) into ``new``."""
     return {
         "findReplace": {
-            "find": "^" + java_regex_literal(old) + "$",
+            "find": pattern,
             "replacement": java_replacement_literal(new),
             "matchCase": True,
             "matchEntireCell": True,
@@ -47,6 +53,25 @@ def cas_request(sheet_id: int, column_index: int, old: str, new: str) -> dict[st
             "range": column_range(sheet_id, column_index),
         }
     }
+
+
+def any_renewal_pattern(state: str, row_id: str, attempts: int, owner: str, claimed: str) -> str:
+    """Matches the claim ``state|row_id|attempts|owner|claimed.N[|ttl]`` for any N and ttl.
+
+    A renewal whose answer was lost may land late; the holder's next compare-and-set must still
+    match its own claim, whatever renewal count the cell reached meanwhile.
+    """
+    head = "|".join((state, row_id, str(attempts), owner, claimed))
+    return "^" + java_regex_literal(head) + r"\.[0-9]+(?:\|[0-9]+)?$"
+
+
+def any_pending_pattern(row_id: str) -> str:
+    """Matches ``PENDING|row_id|attempts|-|not-before`` for any attempts and not-before.
+
+    A claim made with it takes every waiting copy of a task at once (a row appended twice, a
+    copy pasted by hand), so two agents can never each claim one copy.
+    """
+    return "^" + java_regex_literal("PENDING|" + row_id + "|") + r"[0-9]+\|\-\|[0-9]+$"
 
 
 def occurrences(reply: dict[str, Any]) -> int:

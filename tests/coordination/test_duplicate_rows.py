@@ -25,9 +25,7 @@ def _duplicate_with_other_attempts(sheet: SheetsGateway, index: int) -> str:
     return row_id
 
 
-def test_a_task_in_two_rows_runs_once_and_one_row_goes(
-    sheet: SheetsGateway, fleet: Fleet
-) -> None:
+def test_a_task_in_two_rows_runs_once_and_one_row_goes(sheet: SheetsGateway, fleet: Fleet) -> None:
     ids = set(seed_tasks(sheet, 6))
     doubled = {_duplicate_with_other_attempts(sheet, i) for i in range(3)}
     for n in range(3):

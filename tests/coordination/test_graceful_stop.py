@@ -71,9 +71,7 @@ def test_first_sigterm_hands_leadership_over_rather_than_letting_it_lapse(
         "slow", burst=False, CLAIM_BATCH="1", HANDLER_SLEEP_S=str(TASK_S), LEASE_SECONDS="6"
     )
     wait_for(lambda: len(_starts(fleet)) == 1, 30, "the long task to start")
-    wait_for(
-        lambda: "slow#" in read_tab(sheet, LEADER_ELECTION)[1][0]["lease"], 30, "slow to lead"
-    )
+    wait_for(lambda: "slow#" in read_tab(sheet, LEADER_ELECTION)[1][0]["lease"], 30, "slow to lead")
     slow.popen.send_signal(signal.SIGTERM)
     wait_for(
         lambda: read_tab(sheet, LEADER_ELECTION)[1][0]["lease"].split("|")[2] == "-",
