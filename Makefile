@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 RUN := $(UV) run --frozen
 
-.PHONY: setup setup-py setup-js demo test lint typecheck test-py test-js bench chaos schema-js wheel clean
+.PHONY: setup setup-py setup-js demo test lint typecheck test-py test-js bench bench-quick chaos schema-js wheel clean
 
 setup: setup-py setup-js
 
@@ -22,8 +22,8 @@ demo: setup-py
 	$(RUN) orc demo
 
 lint: setup-py
-	$(RUN) ruff check agent packages tests
-	$(RUN) ruff format --check agent packages tests
+	$(RUN) ruff check agent packages tests bench
+	$(RUN) ruff format --check agent packages tests bench
 
 typecheck: setup-py
 	$(RUN) mypy
@@ -36,8 +36,13 @@ test-js: setup-js
 
 test: setup lint typecheck test-py test-js
 
+# make bench [QUICK=1] [NAMES="calls backlog"]: `make bench --quick` would be an option of make
+# itself (and an error), so the quick variant is QUICK=1 or the bench-quick target.
 bench: setup-py
-	$(RUN) python -m tests.bench
+	$(RUN) python -m bench $(NAMES) $(if $(QUICK),--quick)
+
+bench-quick:
+	@$(MAKE) --no-print-directory bench QUICK=1
 
 chaos: setup-py
 	$(RUN) python -m tests.chaos --full

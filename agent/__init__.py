@@ -17,7 +17,7 @@ from agent.__about__ import __version__
 from agent.config import Config
 
 if TYPE_CHECKING:
-    from agent.worker import Orchestrator
+    from agent.runtime import Orchestrator
 
 __all__ = ["Config", "Orchestrator", "__version__"]
 
@@ -25,7 +25,7 @@ __all__ = ["Config", "Orchestrator", "__version__"]
 def __getattr__(name: str) -> Any:
     # Orchestrator pulls in gspread and yt-dlp; import it only when asked for.
     if name == "Orchestrator":
-        from agent.worker import Orchestrator
+        from agent.runtime import Orchestrator
 
         return Orchestrator
     raise AttributeError(f"module 'agent' has no attribute {name!r}")

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.errors import ConfigError
+from agent.net.guard import AddressGuard, parse_networks
 
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$")
 _HANDLER = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -45,6 +46,9 @@ class Config(BaseSettings):
     concurrency: int = Field(default=1, ge=1, le=64)
     task_handler: str = "agent.handlers:noop"
     source_url_policy: Literal["youtube", "any"] = "youtube"
+    #: CIDRs that may be fetched although private, loopback or link-local (DESIGN §9); empty:
+    #: every such address is refused, under every SOURCE_URL_POLICY.
+    allow_private_urls: str | None = None
     output_dir: Path = Path("downloads")
 
     # Pacing: Google's per-user quotas (requests per minute), and our own idle poll.
@@ -88,6 +92,15 @@ class Config(BaseSettings):
             raise ValueError("must look like host:port, e.g. 127.0.0.1:8085")
         return value
 
+    @field_validator("allow_private_urls")
+    @classmethod
+    def _networks_parse(cls, value: str | None) -> str | None:
+        try:
+            parse_networks(value)
+        except ConfigError as exc:
+            raise ValueError(exc.problem) from None
+        return value.strip() if value and value.strip() else None
+
     @field_validator("task_handler")
     @classmethod
     def _handler_form(cls, value: str) -> str:
@@ -126,6 +139,11 @@ class Config(BaseSettings):
     def channel_tab_list(self) -> list[str]:
         """``CHANNEL_TABS`` as a list of tab names."""
         return [t.strip() for t in self.channel_tabs.split(",") if t.strip()]
+
+    @property
+    def url_guard(self) -> AddressGuard:
+        """The address policy ``ALLOW_PRIVATE_URLS`` describes."""
+        return AddressGuard.from_setting(self.allow_private_urls)
 
     @classmethod
     def load(cls, **overrides: Any) -> Config:

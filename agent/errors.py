@@ -67,12 +67,16 @@ class InvalidUrlError(SourceError):
         self.code = code
 
 
-class LeaseLostError(AgentError):
-    """This agent no longer holds a lease it believed it held."""
+class RefusedUrlError(SourceError):
+    """A URL (a source's or a task's) that the agent refuses to fetch, at any hop.
 
-
-class ShutdownRequested(BaseException):
-    """Raised to unwind a worker at once on a second SIGINT/SIGTERM.
-
-    A ``BaseException`` so that ``except Exception`` in user callbacks does not swallow it.
+    Its address is private, loopback, link-local or a metadata host (``reason`` says which, e.g.
+    ``refused: private address 169.254.169.254 (cloud metadata)``), or a task's URL does not
+    match its row. Never retried: a refused source goes to Sources DLQ, a refused task to Tasks
+    DLQ at once, with ``error_class``.
     """
+
+    error_class = "refused"
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason, retry_later=False)

@@ -26,24 +26,16 @@ from agent.schema import (
     TabSpec,
     WorkerStatus,
 )
-from agent.sheets.a1 import column_range, quote_title
+from agent.sheets.a1 import column_range
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps, table, whole_range
 
 RECENT_ERRORS = 5
 RATE_WINDOW_S = 300.0
 
 
-def _records(
-    spec: TabSpec, values: Sequence[Sequence[str]]
-) -> tuple[ColumnMap, list[dict[str, str]]]:
-    cmap = ColumnMap(spec, values[0] if values else [])
-    records = []
-    for raw in values[1:]:
-        if any(str(c).strip() for c in raw):
-            records.append(
-                {k: (str(raw[i]) if i < len(raw) else "") for k, i in cmap.index.items()}
-            )
-    return cmap, records
+#: How each worker state is shown (``orc status``, ``orc demo``).
+STATE_STYLE = {"active": "green", "stale": "yellow", "inactive": "dim"}
 
 
 def worker_state(status: str, heartbeat_age_s: float | None, stale_after_s: float) -> str:
@@ -88,10 +80,9 @@ def snapshot(
 
 def _read_tabs(gateway: SheetsGateway, present: Sequence[TabSpec]) -> dict[str, Records]:
     """Two reads: every header row, then whole small tabs and single columns of big ones."""
-    headers = gateway.read([f"{quote_title(spec.title)}!1:1" for spec in present])
     maps = {
-        spec.title: ColumnMap(spec, rows[0] if rows else [])
-        for spec, rows in zip(present, headers, strict=True)
+        spec.title: cmap
+        for spec, cmap in zip(present, read_maps(gateway, present, require=False), strict=True)
     }
     plan: list[tuple[TabSpec, str | None]] = []
     ranges: list[str] = []
@@ -104,12 +95,12 @@ def _read_tabs(gateway: SheetsGateway, present: Sequence[TabSpec]) -> dict[str, 
                 ranges.append(column_range(spec.title, cmap.col(wanted), 2))
         else:
             plan.append((spec, None))
-            ranges.append(f"{quote_title(spec.title)}!A1:ZZ")
+            ranges.append(whole_range(spec.title))
     columns: dict[str, dict[str, list[str]]] = {}
     tabs: dict[str, Records] = {}
     for (spec, key), values in zip(plan, gateway.read(ranges), strict=True):
         if key is None:
-            tabs[spec.title] = _records(spec, values)
+            tabs[spec.title] = table(spec, values)
         else:
             columns.setdefault(spec.title, {})[key] = [str(r[0]) if r else "" for r in values]
     for title, by_key in columns.items():

@@ -1,4 +1,4 @@
-"""The benchmark runner still runs: ``python -m tests.bench calls backlog --quick``.
+"""The benchmark runner still runs: ``python -m bench calls backlog --quick``.
 
 Asserts only that figures were produced (never how fast anything was).
 """
@@ -18,7 +18,7 @@ def test_quick_benchmarks_produce_figures(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "tests.bench",
+            "bench",
             "calls",
             "backlog",
             "--quick",

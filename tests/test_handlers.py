@@ -10,7 +10,7 @@ import pytest
 
 from agent import handlers
 from agent.errors import AgentError
-from tests.sources.helpers import LocalSite, Route
+from tests.sources.helpers import LOOPBACK_OPT_IN, LocalSite, Route
 
 CLIP = "FAKEVIDEO" * 512
 
@@ -28,6 +28,7 @@ def media_site() -> Iterator[LocalSite]:
 def output_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     out = tmp_path / "out"
     monkeypatch.setenv("OUTPUT_DIR", str(out))
+    monkeypatch.setenv("ALLOW_PRIVATE_URLS", LOOPBACK_OPT_IN)  # the media site is on 127.0.0.1
     return out
 
 

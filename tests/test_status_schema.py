@@ -17,10 +17,10 @@ from sheets_emulator import EmulatorServer
 from agent.config import Config
 from agent.coordination.enqueue import enqueue_tasks
 from agent.coordination.layout import init_spreadsheet
+from agent.runtime import Orchestrator
 from agent.schema import ALL_TABS, Language
 from agent.sheets.gateway import SheetsGateway
 from agent.status import snapshot
-from agent.worker import Orchestrator
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "docs" / "status.schema.json").read_text(encoding="utf-8"))
@@ -35,6 +35,7 @@ FAST = {
     "claim_batch": 2,
     "read_quota_per_minute": 100_000,
     "write_quota_per_minute": 100_000,
+    "source_url_policy": "any",  # the tasks' URLs are not YouTube's (the row check)
 }
 
 

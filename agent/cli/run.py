@@ -11,12 +11,10 @@ from types import FrameType
 import click
 
 from agent.cli.common import EXIT_FAILURE, EXIT_OK, fail, logging_options, start
-from agent.clock import parse_utc_iso
 from agent.coordination.workers import WorkerRegistry
 from agent.errors import AgentError
-from agent.schema import WorkerStatus
+from agent.runtime import Orchestrator, load_handler
 from agent.sheets.gateway import SheetsGateway
-from agent.worker import Orchestrator, load_handler
 
 
 @click.command("run")
@@ -40,7 +38,7 @@ def run(handler: str | None, burst: bool, log_format: str, log_level: str) -> No
     config = start(log_format, log_level, task_handler=handler)
     try:
         callback = load_handler(config.task_handler)
-        orchestrator = Orchestrator(config)
+        orchestrator = Orchestrator(config).start()
     except AgentError as exc:
         fail(exc)
         return
@@ -88,23 +86,12 @@ def check(max_age: float | None, log_format: str, log_level: str) -> None:
     limit = max_age if max_age is not None else 3 * config.heartbeat_seconds
     try:
         gateway = SheetsGateway.from_config(config)
-        registry = WorkerRegistry(gateway, config.worker_name)
-        (values,) = gateway.read([registry.read_range()])
+        beat = WorkerRegistry(gateway, config.worker_name).last_heartbeat()
     except AgentError as exc:
         fail(exc)
         return
-    registry.cmap = None
-    from agent.schema import WORKERS, ColumnMap
-
-    cmap = ColumnMap(WORKERS, values[0] if values else [])
-    for row in values[1:]:
-        cells = {k: (row[i] if i < len(row) else "") for k, i in cmap.index.items()}
-        if cells.get("worker_name") != config.worker_name:
-            continue
-        beat = parse_utc_iso(cells.get("last_heartbeat", ""))
-        age = time.time() - beat if beat is not None else float("inf")
-        active = cells.get("status") == WorkerStatus.ACTIVE.value
-        click.echo(f"{config.worker_name}: {cells.get('status')} heartbeat {age:.0f}s ago")
-        raise SystemExit(EXIT_OK if active and age <= limit else EXIT_FAILURE)
-    click.echo(f"{config.worker_name}: no row in the Workers tab")
-    raise SystemExit(EXIT_FAILURE)
+    if beat is None:
+        click.echo(f"{config.worker_name}: no row in the Workers tab")
+        raise SystemExit(EXIT_FAILURE)
+    click.echo(f"{config.worker_name}: {beat.status} heartbeat {beat.age_s:.0f}s ago")
+    raise SystemExit(EXIT_OK if beat.fresh(limit) else EXIT_FAILURE)

@@ -15,9 +15,7 @@ from rich.text import Text
 from agent.cli.common import fail, logging_options, start
 from agent.errors import AgentError
 from agent.sheets.gateway import SheetsGateway
-from agent.status import snapshot
-
-STATE_STYLE = {"active": "green", "stale": "yellow", "inactive": "dim"}
+from agent.status import STATE_STYLE, snapshot
 
 
 def render(data: dict[str, Any]) -> Group:

@@ -24,7 +24,9 @@ def java_replacement_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("$", "\\$")
 
 
-def column_range(sheet_id: int, column_index: int, *, start_row_index: int = 1) -> dict[str, int]:
+def column_grid_range(
+    sheet_id: int, column_index: int, *, start_row_index: int = 1
+) -> dict[str, int]:
     """A GridRange covering one column below the header row."""
     return {
         "sheetId": sheet_id,
@@ -50,7 +52,7 @@ def pattern_cas_request(sheet_id: int, column_index: int, pattern: str, new: str
             "matchEntireCell": True,
             "searchByRegex": True,
             "includeFormulas": False,
-            "range": column_range(sheet_id, column_index),
+            "range": column_grid_range(sheet_id, column_index),
         }
     }
 

@@ -32,8 +32,9 @@ from agent.schema import (
     TabSpec,
     fit_cell,
 )
-from agent.sheets.a1 import column_range, quote_title, rows_range
+from agent.sheets.a1 import column_range, rows_range
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps, record
 
 QUEUE_OF_DLQ: dict[str, TabSpec] = {TASKS_DLQ.title: TASKS, SOURCES_DLQ.title: SOURCES}
 
@@ -44,16 +45,6 @@ class RequeueReport:
 
     requeued: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
-
-
-def _headers(gateway: SheetsGateway, specs: Sequence[TabSpec]) -> list[ColumnMap]:
-    replies = gateway.read([f"{quote_title(s.title)}!1:1" for s in specs])
-    maps = []
-    for spec, rows in zip(specs, replies, strict=True):
-        cmap = ColumnMap(spec, rows[0] if rows else [])
-        cmap.require()
-        maps.append(cmap)
-    return maps
 
 
 def queue_rows(cmap: ColumnMap, items: Iterable[dict[str, str]]) -> list[list[str | None]]:
@@ -79,7 +70,7 @@ def queue_rows(cmap: ColumnMap, items: Iterable[dict[str, str]]) -> list[list[st
 
 def add_sources(gateway: SheetsGateway, urls: Sequence[str]) -> list[str]:
     """Append sources (already validated by the caller); return their new IDs."""
-    (cmap,) = _headers(gateway, [SOURCES])
+    (cmap,) = read_maps(gateway, [SOURCES])
     items = [{"id": str(uuid.uuid4()), "url": url.strip()} for url in urls]
     if items:
         gateway.append(SOURCES.title, queue_rows(cmap, items))
@@ -88,7 +79,7 @@ def add_sources(gateway: SheetsGateway, urls: Sequence[str]) -> list[str]:
 
 def enqueue_tasks(gateway: SheetsGateway, items: Sequence[dict[str, str]]) -> list[str]:
     """Append tasks (``url``, optional ``name``, ``video_key``, ``source_id``, ``id``)."""
-    (cmap,) = _headers(gateway, [TASKS])
+    (cmap,) = read_maps(gateway, [TASKS])
     now = utc_iso()
     prepared = []
     for item in items:
@@ -104,7 +95,7 @@ def enqueue_tasks(gateway: SheetsGateway, items: Sequence[dict[str, str]]) -> li
 def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> RequeueReport:
     """Move DLQ rows (all when ``ids`` is None) back to the end of their queue as PENDING."""
     queue = QUEUE_OF_DLQ[dlq.title]
-    dlq_map, queue_map = _headers(gateway, [dlq, queue])
+    dlq_map, queue_map = read_maps(gateway, [dlq, queue])
     dlq_rows, queued_ids, queued_leases = gateway.read(
         [
             rows_range(dlq.title, 2, None, dlq_map.width),
@@ -124,12 +115,12 @@ def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> 
     by_id: dict[str, dict[str, str]] = {}
     cells: dict[str, set[str]] = {}  # plain ID -> the ID cell texts of its DLQ rows
     for row in dlq_rows:
-        record = {k: (row[i] if i < len(row) else "") for k, i in dlq_map.index.items()}
-        cell = record.get("id", "")
+        fields = record(dlq_map, row)
+        cell = fields.get("id", "")
         row_id = unmarked(cell)
         if row_id:
-            record["id"] = row_id
-            by_id.setdefault(row_id, record)
+            fields["id"] = row_id
+            by_id.setdefault(row_id, fields)
             cells.setdefault(row_id, set()).add(cell)
     wanted = list(by_id) if ids is None else list(dict.fromkeys(unmarked(i) for i in ids))
     to_queue: list[dict[str, str]] = []

@@ -24,6 +24,7 @@ from agent.schema import (
 )
 from agent.sheets.a1 import column_letter, quote_title
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import header_range
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def init_spreadsheet(gateway: SheetsGateway, language: Language = "en") -> InitR
     """Create or repair every tab the system needs."""
     report = InitReport()
     _create_missing_tabs(gateway, report)
-    headers = gateway.read([f"{quote_title(spec.title)}!1:1" for spec in ALL_TABS])
+    headers = gateway.read([header_range(spec.title) for spec in ALL_TABS])
     writes: list[tuple[str, Sequence[Sequence[str]]]] = []
     maps: dict[str, ColumnMap] = {}
     for spec, rows in zip(ALL_TABS, headers, strict=True):

@@ -22,6 +22,7 @@ from agent.coordination.cas import cas_request, occurrences, set_cell_request
 from agent.coordination.observer import LeaseObserver
 from agent.schema import LEADER_ELECTION, LEADER_ELECTION_NAME, ColumnMap
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import column_map
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,7 @@ class LeaderElection:
         """From a fresh read of the tab, add renewal or takeover (and display) to ``batch``."""
         if not values:
             return
-        self.cmap = ColumnMap(LEADER_ELECTION, values[0])
-        self.cmap.require()
+        self.cmap = column_map(LEADER_ELECTION, values)
         found = self._find_row(values)
         if found is None:
             return

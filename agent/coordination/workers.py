@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.clock import utc_iso
+from agent.clock import parse_utc_iso, utc_iso
 from agent.coordination.batch import WriteBatch
 from agent.coordination.cas import set_cell_request
 from agent.schema import WORKERS, ColumnMap, WorkerStatus
 from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import column_map, records
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,18 @@ class WorkerCounters:
 
     tasks: int = 0
     sources: int = 0
+
+
+@dataclass(frozen=True)
+class WorkerBeat:
+    """A worker row's status and how old its last heartbeat is (infinite when unreadable)."""
+
+    status: str
+    age_s: float
+
+    def fresh(self, max_age_s: float) -> bool:
+        """Whether the worker is ACTIVE with a heartbeat at most ``max_age_s`` old."""
+        return self.status == WorkerStatus.ACTIVE.value and self.age_s <= max_age_s
 
 
 class WorkerRegistry:
@@ -49,8 +63,7 @@ class WorkerRegistry:
     def register(self) -> str:
         """Find this name's row (resume its UUID and counters) or append one; return the ID."""
         (values,) = self.gateway.read([self.read_range()])
-        self.cmap = ColumnMap(WORKERS, values[0] if values else [])
-        self.cmap.require()
+        self.cmap = column_map(WORKERS, values)
         for row in values[1:]:
             if self._cell(row, "worker_name") == self.name and self._cell(row, "worker_id"):
                 self.worker_id = self._cell(row, "worker_id")
@@ -64,6 +77,18 @@ class WorkerRegistry:
         self.gateway.append(WORKERS.title, [self.cmap.row_from(self._display(WorkerStatus.ACTIVE))])
         log.info("registered worker %s (%s)", self.name, self.worker_id)
         return self.worker_id
+
+    def last_heartbeat(self, now_s: float | None = None) -> WorkerBeat | None:
+        """This name's row as ``orc check`` judges it (one read); None when it has no row."""
+        (values,) = self.gateway.read([self.read_range()])
+        now = time.time() if now_s is None else now_s
+        for record in records(column_map(WORKERS, values, require=False), values[1:]):
+            if record.get("worker_name") != self.name:
+                continue
+            beat = parse_utc_iso(record.get("last_heartbeat", ""))
+            age = now - beat if beat is not None else float("inf")
+            return WorkerBeat(record.get("status", ""), age)
+        return None
 
     def count(self, *, tasks: int = 0, sources: int = 0) -> None:
         """Add to the processed counters (written with the next heartbeat)."""
@@ -80,8 +105,7 @@ class WorkerRegistry:
         """Add this worker's display cells to ``batch`` from a fresh read; False if row gone."""
         if not values:
             return False
-        self.cmap = ColumnMap(WORKERS, values[0])
-        self.cmap.require()
+        self.cmap = column_map(WORKERS, values)
         sheet_id = self.gateway.tab(WORKERS.title).sheet_id
         for offset, row in enumerate(values[1:]):
             if self._cell(row, "worker_id") == self.worker_id:

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,8 @@ DEMO_SETTINGS: dict[str, str] = {
     "MAX_ATTEMPTS": "2",
     "CLAIM_BATCH": "2",
     "SOURCE_URL_POLICY": "any",
+    # The demo's pages are served on 127.0.0.1, which is refused unless opted in.
+    "ALLOW_PRIVATE_URLS": "127.0.0.0/8",
     "READ_QUOTA_PER_MINUTE": "600",
     "WRITE_QUOTA_PER_MINUTE": "600",
     "REQUEST_TIMEOUT_SECONDS": "10",
@@ -66,6 +68,15 @@ class AgentProcess:
         """Its exit code, or None while it runs."""
         return self.popen.poll()
 
+    def output(self) -> str:
+        """Everything it printed (stdout and stderr)."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL it and reap it."""
+        _signal(self, signal.SIGKILL)
+        self.popen.wait(timeout=10)
+
     def log_tail(self, chars: int = 2000) -> str:
         """The end of what it printed."""
         try:
@@ -76,24 +87,43 @@ class AgentProcess:
 
 
 @dataclass
-class Fleet:
-    """Agent processes sharing one environment; :meth:`stop` ends every one still running."""
+class AgentFleet:
+    """Agent processes sharing one environment; :meth:`stop` ends every one still running.
+
+    The demo runs its own handler in burst mode; the tests' harness picks others. Each agent's
+    log goes to ``workdir/<name>.log``; agents run in ``cwd`` (default ``workdir``).
+    """
 
     workdir: Path
     settings: dict[str, str]
     agents: list[AgentProcess] = field(default_factory=list)
+    cwd: Path | None = None
 
-    def start(self, name: str) -> AgentProcess:
-        """Start one agent called ``name``."""
+    def start(
+        self,
+        name: str,
+        *,
+        handler: str = HANDLER,
+        burst: bool = True,
+        options: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> AgentProcess:
+        """Start ``orc run [--burst] --handler HANDLER OPTIONS...`` as worker ``name``.
+
+        ``env`` adds settings for this agent only, over the fleet's.
+        """
         package_parent = str(Path(agent.__file__).resolve().parent.parent)
-        env = agent_environment(os.environ, {**self.settings, "WORKER_NAME": name}, package_parent)
+        settings = {**self.settings, **(env or {}), "WORKER_NAME": name}
+        environ = agent_environment(os.environ, settings, package_parent)
         log_path = self.workdir / f"{name}.log"
-        command = [sys.executable, "-m", "agent", "run", "--burst", "--handler", HANDLER]
+        command = [sys.executable, "-m", "agent", "run"]
+        command += ["--burst"] if burst else []
+        command += ["--handler", handler, *options]
         with log_path.open("ab") as log:
             popen = subprocess.Popen(
                 command,
-                cwd=self.workdir,
-                env=env,
+                cwd=self.cwd or self.workdir,
+                env=environ,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

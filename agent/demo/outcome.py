@@ -20,11 +20,10 @@ from agent.schema import (
     TASKS_DLQ,
     TASKS_HISTORY,
     WORKERS,
-    ColumnMap,
     TabSpec,
 )
-from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import Record, table, whole_range
 
 #: Prefix of the machine-readable last line of ``orc demo``.
 SUMMARY_PREFIX = "demo-summary: "
@@ -39,25 +38,15 @@ _TABS: tuple[TabSpec, ...] = (
     WORKERS,
 )
 
-Record = dict[str, str]
-
 
 def read_records(gateway: SheetsGateway, specs: Sequence[TabSpec]) -> dict[str, list[Record]]:
     """Every non-blank data row of each tab, keyed by column key, in one read."""
-    replies = gateway.read([f"{quote_title(spec.title)}!A1:ZZ" for spec in specs])
-    tabs: dict[str, list[Record]] = {}
-    for spec, values in zip(specs, replies, strict=True):
-        cmap = ColumnMap(spec, values[0] if values else [])
-        tabs[spec.title] = [
-            {key: (row[i] if i < len(row) else "") for key, i in cmap.index.items()}
-            for row in values[1:]
-            if any(str(cell).strip() for cell in row)
-        ]
-    return tabs
+    replies = gateway.read([whole_range(spec.title) for spec in specs])
+    return {spec.title: table(spec, values)[1] for spec, values in zip(specs, replies, strict=True)}
 
 
 @dataclass
-class Outcome:
+class DemoResult:
     """The end state of a demo run, and whether it is the one expected."""
 
     expected: frozenset[str]
@@ -113,7 +102,7 @@ def is_row_of_work(record: Record) -> bool:
     return bool(record.get("id", "").strip() or record.get("lease", "").strip())
 
 
-def read_outcome(gateway: SheetsGateway, expected: frozenset[str]) -> Outcome:
+def read_outcome(gateway: SheetsGateway, expected: frozenset[str]) -> DemoResult:
     """Read the end state of the demo spreadsheet."""
     tabs = read_records(gateway, _TABS)
     processed: dict[str, int] = {}
@@ -122,7 +111,7 @@ def read_outcome(gateway: SheetsGateway, expected: frozenset[str]) -> Outcome:
             processed[worker.get("worker_name", "")] = int(worker.get("tasks_processed") or 0)
         except ValueError:
             processed[worker.get("worker_name", "")] = 0
-    return Outcome(
+    return DemoResult(
         expected=expected,
         done=tabs[TASKS_HISTORY.title],
         dead=tabs[TASKS_DLQ.title],
@@ -166,7 +155,7 @@ def api_usage(stats: Mapping[str, Any], observer: str) -> ApiUsage:
 
 def summary(
     spreadsheet_id: str,
-    outcome: Outcome,
+    outcome: DemoResult,
     usage: ApiUsage,
     exit_codes: Mapping[str, int | None],
     elapsed_s: float,

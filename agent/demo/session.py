@@ -25,7 +25,7 @@ from rich.text import Text
 from agent.coordination.enqueue import add_sources
 from agent.coordination.layout import init_spreadsheet
 from agent.demo import catalog, view
-from agent.demo.fleet import DEMO_SETTINGS, HANDLER, Fleet
+from agent.demo.fleet import DEMO_SETTINGS, HANDLER, AgentFleet
 from agent.demo.outcome import SUMMARY_PREFIX, api_usage, read_outcome, summary
 from agent.demo.site import FeedSite
 from agent.schema import Language
@@ -89,7 +89,7 @@ class DemoSession:
             stack.callback(emulator.stop)
             site = stack.enter_context(FeedSite(catalog.PAGES))
             gateway = self._prepare(emulator.host_port, site)
-            fleet = Fleet(self.workdir, self._settings(emulator.host_port, gateway))
+            fleet = AgentFleet(self.workdir, self._settings(emulator.host_port, gateway))
             stack.callback(self._stop_fleet, fleet)
             self._start_agents(fleet)
             header = (
@@ -106,7 +106,7 @@ class DemoSession:
             return 0 if result["ok"] else 1
 
     # ------------------------------------------------------------------ setup
-    def _start_agents(self, fleet: Fleet) -> None:
+    def _start_agents(self, fleet: AgentFleet) -> None:
         for number in range(1, self.options.agents + 1):
             fleet.start(f"demo-agent-{number}")
         self.work_started = time.monotonic()
@@ -163,7 +163,7 @@ class DemoSession:
     def _watch(
         self,
         gateway: SheetsGateway,
-        fleet: Fleet,
+        fleet: AgentFleet,
         stats: Callable[[], dict[str, Any]],
         header: str,
     ) -> None:
@@ -205,7 +205,7 @@ class DemoSession:
                 return
             time.sleep(self.options.refresh_s)
 
-    def _finished(self, fleet: Fleet, deadline: float) -> bool:
+    def _finished(self, fleet: AgentFleet, deadline: float) -> bool:
         if not fleet.running():
             return True
         if time.monotonic() > deadline:
@@ -214,7 +214,7 @@ class DemoSession:
 
     # ------------------------------------------------------------------ the end
     def _conclude(
-        self, gateway: SheetsGateway, fleet: Fleet, stats: dict[str, Any]
+        self, gateway: SheetsGateway, fleet: AgentFleet, stats: dict[str, Any]
     ) -> dict[str, Any]:
         """Read the end state, show the summary, print the JSON line; return the summary."""
         outcome = read_outcome(gateway, catalog.expected_video_ids())
@@ -249,7 +249,7 @@ class DemoSession:
         self.say("The emulator stays up. In another terminal, try:", "bold")
         self.say(
             f"  export SHEETS_EMULATOR_HOST={host_port} SPREADSHEET_ID={spreadsheet_id} "
-            "WORKER_NAME=me"
+            "WORKER_NAME=me ALLOW_PRIVATE_URLS=127.0.0.0/8"
         )
         self.say("  orc status")
         self.say(f"  SOURCE_URL_POLICY=any orc add-source {base_url}/kitchen.html")
@@ -257,14 +257,14 @@ class DemoSession:
         while True:
             time.sleep(3600)
 
-    def _show_agent_logs(self, fleet: Fleet) -> None:
+    def _show_agent_logs(self, fleet: AgentFleet) -> None:
         self.keep_workdir = True
         for process in fleet.agents:
             self.say(f"--- {process.name} (exit code {process.returncode}), last lines:", "bold")
             self.console.print(Text(process.log_tail()))
         self.say(f"agent logs kept in {self.workdir}")
 
-    def _stop_fleet(self, fleet: Fleet) -> None:
+    def _stop_fleet(self, fleet: AgentFleet) -> None:
         if fleet.running():
             self.say("stopping the agents...")
         fleet.stop()

@@ -19,7 +19,6 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.status import STATE_STYLE
 from agent.schema import (
     SOURCES,
     SOURCES_DLQ,
@@ -29,6 +28,7 @@ from agent.schema import (
     TASKS_DLQ,
     TASKS_HISTORY,
 )
+from agent.status import STATE_STYLE
 
 QUEUE_ORDER = tuple(
     spec.title

@@ -26,7 +26,7 @@ from gspread.exceptions import APIError
 from agent.errors import AmbiguousWriteError, ConfigError, QuotaExceededError, SheetsError
 from agent.sheets.pacing import TokenBucket
 from agent.sheets.retry import (
-    Outcome,
+    FailureKind,
     RetryPolicy,
     classify_exception,
     classify_status,
@@ -150,9 +150,9 @@ class PacedHTTPClient(gspread.HTTPClient):
             except requests.RequestException as exc:
                 outcome = classify_exception(exc, idempotent=idempotent)
                 self.stats.add(f"transport_error.{outcome.value}")
-                if outcome is Outcome.AMBIGUOUS:
+                if outcome is FailureKind.AMBIGUOUS:
                     raise AmbiguousWriteError(f"{method} {endpoint}: {type(exc).__name__}") from exc
-                if outcome is Outcome.FATAL or attempt >= self.policy.max_tries:
+                if outcome is FailureKind.FATAL or attempt >= self.policy.max_tries:
                     raise SheetsError(
                         f"{method} {endpoint}: {type(exc).__name__}: {exc}", retryable=True
                     ) from exc
@@ -174,9 +174,9 @@ class PacedHTTPClient(gspread.HTTPClient):
         status = response.status_code
         self.stats.add(f"http_{status}")
         outcome = classify_status(status, idempotent=idempotent)
-        if outcome is Outcome.FATAL:
+        if outcome is FailureKind.FATAL:
             raise APIError(response)
-        if outcome is Outcome.AMBIGUOUS:
+        if outcome is FailureKind.AMBIGUOUS:
             raise AmbiguousWriteError(f"{method} {endpoint}: HTTP {status}", status=status)
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if attempt >= self.policy.max_tries:

@@ -13,7 +13,7 @@ from urllib3.exceptions import NewConnectionError
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
-class Outcome(Enum):
+class FailureKind(Enum):
     """What a failed request means for the caller."""
 
     RETRY = "retry"  # not applied (or safe to repeat): try again after a pause
@@ -21,22 +21,22 @@ class Outcome(Enum):
     FATAL = "fatal"  # a client error or a permanent refusal
 
 
-def classify_status(status: int, *, idempotent: bool) -> Outcome:
+def classify_status(status: int, *, idempotent: bool) -> FailureKind:
     """The outcome of an HTTP error ``status`` for a request that is (not) ``idempotent``."""
     if status == 429:
-        return Outcome.RETRY
+        return FailureKind.RETRY
     if status in RETRYABLE_STATUSES:
-        return Outcome.RETRY if idempotent else Outcome.AMBIGUOUS
-    return Outcome.FATAL
+        return FailureKind.RETRY if idempotent else FailureKind.AMBIGUOUS
+    return FailureKind.FATAL
 
 
-def classify_exception(exc: requests.RequestException, *, idempotent: bool) -> Outcome:
+def classify_exception(exc: requests.RequestException, *, idempotent: bool) -> FailureKind:
     """The outcome of a transport failure: only a connection never made is surely unapplied."""
     if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
-        return Outcome.RETRY
+        return FailureKind.RETRY
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-        return Outcome.RETRY if idempotent else Outcome.AMBIGUOUS
-    return Outcome.FATAL
+        return FailureKind.RETRY if idempotent else FailureKind.AMBIGUOUS
+    return FailureKind.FATAL
 
 
 def _never_connected(exc: BaseException) -> bool:

@@ -10,7 +10,8 @@
 
 Failures raise :class:`~agent.sources.failures.ExpansionError` (a ``SourceError``):
 ``retry_later`` for bot checks, rate limits and transport errors, otherwise a dead letter with
-yt-dlp's reason. An invalid URL raises :class:`~agent.errors.InvalidUrlError`.
+yt-dlp's reason. An invalid URL raises :class:`~agent.errors.InvalidUrlError`; a URL whose
+address the guard refuses (at any hop) raises :class:`~agent.errors.RefusedUrlError`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from agent.errors import RefusedUrlError, SourceError
+from agent.net.refusals import find_refusal
 from agent.schema import fit_cell
 from agent.sources.failures import ExpansionError, classify_failure, permanent
 from agent.sources.flatten import Collector, entry_title
@@ -78,10 +81,18 @@ def _extract_one(ydl: Any, source_url: str, url: str) -> Mapping[str, Any] | Non
     try:
         return extract_flat(ydl, url)
     except (YoutubeDLError, OSError) as exc:
-        raise classify_failure(source_url, exc) from exc
+        raise _refused_or(source_url, exc) from exc
     except Exception as exc:  # a yt-dlp bug on an odd page must not stop the leader
         _log.warning("yt-dlp failed unexpectedly on %s", url, exc_info=True)
-        raise classify_failure(source_url, exc) from exc
+        raise _refused_or(source_url, exc) from exc
+
+
+def _refused_or(source_url: str, exc: BaseException) -> SourceError:
+    """The guard's refusal (a dead letter, never retried) if it caused ``exc``, else its class."""
+    refusal = find_refusal(exc)
+    if refusal is not None:
+        return RefusedUrlError(source_url, refusal.reason)
+    return classify_failure(source_url, exc)
 
 
 def _extract_tabs(ydl: Any, ref: SourceRef, tabs: tuple[str, ...]) -> list[_Result]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.errors import ConfigError
+from agent.net.guard import AddressGuard
 from agent.sources.urls import CHANNEL_TABS, Policy
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ class ExpandOptions:
       ones (tests and the demo serve YouTube-shaped results through them).
     - ``socket_timeout``: seconds before a silent connection counts as a transport error.
     - ``ytdlp_params``: further yt-dlp parameters, applied last.
+    - ``url_guard``: the addresses yt-dlp may connect to (``ALLOW_PRIVATE_URLS``); by default
+      none that is private, loopback, link-local or a metadata host.
     """
 
     max_entries: int = 0
@@ -55,6 +58,7 @@ class ExpandOptions:
     extra_extractors: tuple[Any, ...] = ()
     socket_timeout: float = 30.0
     ytdlp_params: Mapping[str, Any] = field(default_factory=dict)
+    url_guard: AddressGuard = field(default_factory=AddressGuard)
 
     def __post_init__(self) -> None:
         if self.max_entries < 0:
@@ -85,6 +89,7 @@ class ExpandOptions:
             "cookies_file": config.cookies_file,
             "policy": config.source_url_policy,
             "socket_timeout": config.request_timeout_seconds,
+            "url_guard": config.url_guard,
         }
         if config.source_extractors:
             values["extra_extractors"] = load_extractors(config.source_extractors)

@@ -81,13 +81,11 @@ def fetch_window(options: ExpandOptions) -> int | None:
 
 @contextmanager
 def open_session(options: ExpandOptions) -> Iterator[Any]:
-    """A ``YoutubeDL`` with ``options.extra_extractors`` tried before the built-in ones."""
-    from yt_dlp import YoutubeDL
+    """A guarded ``YoutubeDL`` (:func:`agent.net.ydl.build_ydl`): ``options.url_guard`` checks
+    every connection; ``options.extra_extractors`` are tried before the built-in ones."""
+    from agent.net.ydl import build_ydl
 
-    ydl = YoutubeDL(ytdlp_params(options), auto_init=False)
-    for extractor in options.extra_extractors:
-        ydl.add_info_extractor(extractor)
-    ydl.add_default_info_extractors()
+    ydl = build_ydl(ytdlp_params(options), options.url_guard, extractors=options.extra_extractors)
     with ydl:
         yield ydl
 

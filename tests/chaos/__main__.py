@@ -10,7 +10,9 @@ import signal
 from pathlib import Path
 from types import FrameType
 
-from tests.chaos.scenario import ChaosSettings, run_chaos, workdir_for
+from tests.chaos.processes import workdir_for
+from tests.chaos.run import run_chaos
+from tests.chaos.settings import ChaosSettings
 
 
 def main(argv: list[str] | None = None) -> int:

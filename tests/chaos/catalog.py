@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from agent.leader import task_id_for
+from agent.runtime.feed import task_id_for
 from agent.sources.synthetic import Catalog, SyntheticYoutubeIE, flat_video, synthetic_id
 
 #: Each playlist repeats this many videos of the one before it.

@@ -39,9 +39,10 @@ from agent.coordination.cas import cas_request, delete_duplicates_request, occur
 from agent.coordination.enqueue import add_sources, requeue
 from agent.errors import AgentError
 from agent.schema import TASKS, TASKS_DLQ, ColumnMap
-from agent.sheets.a1 import column_range, quote_title
+from agent.sheets.a1 import column_range
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps
 
 NOTES = "My Notes"
 JUNK_ID = "junk-"
@@ -89,8 +90,7 @@ class Person:
     def cmap(self) -> ColumnMap:
         """The Tasks column map (read once; columns are found by header)."""
         if self._cmap is None:
-            (values,) = self.gateway().read([f"{quote_title(TASKS.title)}!1:1"])
-            self._cmap = ColumnMap(TASKS, values[0])
+            (self._cmap,) = read_maps(self.gateway(), [TASKS], require=False)
         return self._cmap
 
     def sheet_id(self) -> int:
@@ -224,8 +224,7 @@ class Person:
         while the task's FAILED row is still in Tasks loses the task).
         """
         gateway = self.gateway()
-        (header,) = gateway.read([f"{quote_title(TASKS_DLQ.title)}!1:1"])
-        dlq_map = ColumnMap(TASKS_DLQ, header[0])
+        (dlq_map,) = read_maps(gateway, [TASKS_DLQ], require=False)
         ids_range = column_range(TASKS_DLQ.title, dlq_map.col("id"), 2)
         done_range = column_range(TASKS_DLQ.title, dlq_map.col("completed_at"), 2)
         queued_range = column_range(TASKS.title, self.cmap().col("id"), 2)

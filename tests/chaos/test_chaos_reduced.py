@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.chaos.scenario import ChaosRun, ChaosSettings, workdir_for
+from tests.chaos.processes import workdir_for
+from tests.chaos.run import ChaosRun
+from tests.chaos.settings import ChaosSettings
 
 
 @pytest.mark.slow

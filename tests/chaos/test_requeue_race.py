@@ -18,7 +18,7 @@ import pytest
 
 from agent.coordination.enqueue import requeue
 from agent.coordination.lease import LeaseState
-from agent.coordination.queue import Outcome, QueueTab
+from agent.coordination.queue import ClaimOutcome, QueueTab
 from agent.errors import AmbiguousWriteError
 from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
@@ -32,7 +32,7 @@ def test_requeue_between_dlq_append_and_tombstone_loses_nothing(sheet: SheetsGat
     )
     mover.load()
     (claim,) = mover.claim(1).won
-    mover.finish([Outcome(claim, LeaseState.FAILED, "boom")])  # FAILED + DLQ row, no tombstone
+    mover.finish([ClaimOutcome(claim, LeaseState.FAILED, "boom")])  # FAILED + DLQ row, no tombstone
 
     report = requeue(sheet, TASKS_DLQ, [task_id])  # a person requeues it right now
     assert report.requeued == [] and task_id in report.skipped
@@ -66,7 +66,7 @@ def test_a_tombstone_of_unknown_fate_is_not_repeated_onto_a_requeued_row(
     )
     mover.load()
     (claim,) = mover.claim(1).won
-    mover.finish([Outcome(claim, LeaseState.FAILED, "boom")])
+    mover.finish([ClaimOutcome(claim, LeaseState.FAILED, "boom")])
 
     real_batch_update = SheetsGateway.batch_update
 
@@ -106,7 +106,7 @@ def test_a_task_dead_lettered_again_during_its_requeue_keeps_its_new_dlq_row(
     )
     agent.load()
     (claim,) = agent.claim(1).won
-    agent.finish([Outcome(claim, LeaseState.FAILED, "first failure")])
+    agent.finish([ClaimOutcome(claim, LeaseState.FAILED, "first failure")])
     agent.flush_tombstones()
 
     real_append = SheetsGateway.append
@@ -116,7 +116,7 @@ def test_a_task_dead_lettered_again_during_its_requeue_keeps_its_new_dlq_row(
         if title == TASKS.title:  # right after the requeue's append
             monkeypatch.setattr(SheetsGateway, "append", real_append)
             (again,) = agent.claim(1).won
-            agent.finish([Outcome(again, LeaseState.FAILED, "second failure")])
+            agent.finish([ClaimOutcome(again, LeaseState.FAILED, "second failure")])
             agent.flush_tombstones()
         return reply
 
@@ -137,7 +137,7 @@ def test_a_requeue_interrupted_after_marking_is_finished_by_the_next_one(
     )
     agent.load()
     (claim,) = agent.claim(1).won
-    agent.finish([Outcome(claim, LeaseState.FAILED, "boom")])
+    agent.finish([ClaimOutcome(claim, LeaseState.FAILED, "boom")])
     agent.flush_tombstones()
     agent.remove_tombstones()
 

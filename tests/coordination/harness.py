@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +15,7 @@ import gspread
 from agent.config import Config
 from agent.coordination.enqueue import enqueue_tasks
 from agent.coordination.layout import init_spreadsheet
+from agent.demo.fleet import AgentFleet, AgentProcess
 from agent.schema import (
     TASKS,
     TASKS_DLQ,
@@ -28,8 +25,8 @@ from agent.schema import (
     Language,
     TabSpec,
 )
-from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps, read_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,11 +40,13 @@ FAST_SETTINGS = {
     "REQUEST_TIMEOUT_SECONDS": "10",
     "MAX_ATTEMPTS": "5",
     "SOURCE_URL_POLICY": "any",
+    # Tests serve pages on 127.0.0.1, refused by default: they opt in, the default stays safe.
+    "ALLOW_PRIVATE_URLS": "127.0.0.0/8",
 }
 
 
 def agent_config(host: str, sheet: SheetsGateway, name: str, **overrides: Any) -> Config:
-    """Settings for an in-process :class:`~agent.worker.Orchestrator` on ``sheet``: the
+    """Settings for an in-process :class:`~agent.runtime.Orchestrator` on ``sheet``: the
     processes' :data:`FAST_SETTINGS`, then ``overrides`` (field names, e.g. ``claim_batch=3``)."""
     settings: dict[str, Any] = {k.lower(): v for k, v in FAST_SETTINGS.items()}
     settings.update(overrides)
@@ -88,39 +87,30 @@ def seed_tasks(
     return enqueue_tasks(gateway, items)
 
 
-@dataclass
-class AgentProcess:
-    """One ``orc run`` subprocess."""
+class Fleet(AgentFleet):
+    """The demo's fleet (:class:`~agent.demo.fleet.AgentFleet`) on a test's spreadsheet, with
+    the test settings, the tests' logging handler, and a log of task runs in ``tmp``."""
 
-    name: str
-    popen: subprocess.Popen[bytes]
-    log_path: Path
-
-    def kill(self) -> None:
-        """SIGKILL it and reap it."""
-        self.popen.send_signal(signal.SIGKILL)
-        self.popen.wait(timeout=10)
-
-    def output(self) -> str:
-        """What it printed (stdout and stderr)."""
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-@dataclass
-class Fleet:
-    """Agent processes started for one test; all stopped at the end."""
-
-    host: str
-    spreadsheet_id: str
-    tmp: Path
-    settings: dict[str, str] = field(default_factory=dict)
-    agents: list[AgentProcess] = field(default_factory=list)
+    def __init__(
+        self, host: str, spreadsheet_id: str, tmp: Path, settings: dict[str, str] | None = None
+    ) -> None:
+        self.host = host
+        self.spreadsheet_id = spreadsheet_id
+        self.tmp = tmp
+        environment = {
+            **FAST_SETTINGS,
+            **(settings or {}),
+            "SPREADSHEET_ID": spreadsheet_id,
+            "SHEETS_EMULATOR_HOST": host,
+            "TASK_LOG": str(tmp / "tasks.jsonl"),
+        }
+        super().__init__(tmp, environment, cwd=ROOT)
 
     @property
     def task_log(self) -> Path:
         return self.tmp / "tasks.jsonl"
 
-    def start(
+    def start(  # type: ignore[override]
         self,
         name: str,
         *,
@@ -130,38 +120,7 @@ class Fleet:
         **env: str,
     ) -> AgentProcess:
         """Start ``orc run --handler HANDLER [--burst] OPTIONS...`` as worker ``name``."""
-        environ = {k: v for k, v in os.environ.items() if not k.startswith(("SHEETS_", "WORKER_"))}
-        environ.update(FAST_SETTINGS)
-        environ.update(self.settings)
-        environ.update(env)
-        environ.update(
-            {
-                "WORKER_NAME": name,
-                "SPREADSHEET_ID": self.spreadsheet_id,
-                "SHEETS_EMULATOR_HOST": self.host,
-                "TASK_LOG": str(self.task_log),
-                "PYTHONPATH": str(ROOT),
-            }
-        )
-        log_path = self.tmp / f"{name}.log"
-        args = [
-            sys.executable,
-            "-m",
-            "agent",
-            "run",
-            "--handler",
-            handler,
-        ]
-        if burst:
-            args.append("--burst")
-        args += options
-        with log_path.open("ab") as handle:  # the child keeps its own copy
-            popen = subprocess.Popen(
-                args, cwd=ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT
-            )
-        agent = AgentProcess(name, popen, log_path)
-        self.agents.append(agent)
-        return agent
+        return super().start(name, handler=handler, burst=burst, options=options, env=env)
 
     def wait_all(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -176,22 +135,18 @@ class Fleet:
                 ) from None
 
     def stop_all(self) -> None:
-        for agent in self.agents:
-            if agent.popen.poll() is None:
-                agent.popen.kill()
-                agent.popen.wait(timeout=10)
+        self.kill()
 
 
 def read_tab(gateway: SheetsGateway, spec: TabSpec) -> tuple[ColumnMap, list[dict[str, str]]]:
     """Every data row of a tab, as dicts keyed by column key (blank rows skipped)."""
-    (values,) = gateway.read([f"{quote_title(spec.title)}!A1:ZZ"])
-    cmap = ColumnMap(spec, values[0] if values else [])
-    rows = []
-    for raw in values[1:]:
-        if not any(str(c).strip() for c in raw):
-            continue
-        rows.append({k: (raw[i] if i < len(raw) else "") for k, i in cmap.index.items()})
-    return cmap, rows
+    return read_table(gateway, spec)
+
+
+def header_map(gateway: SheetsGateway, spec: TabSpec) -> ColumnMap:
+    """The column map of a tab, from one read of its header row."""
+    (cmap,) = read_maps(gateway, [spec])
+    return cmap
 
 
 def overlaps(task_log: Path) -> list[tuple[str, Any, Any]]:

@@ -7,9 +7,16 @@ import time
 
 from sheets_emulator import EmulatorServer
 
-from agent.schema import TASKS_HISTORY, ColumnMap
+from agent.schema import TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
-from tests.coordination.harness import Fleet, check_drained, overlaps, read_tab, seed_tasks
+from tests.coordination.harness import (
+    Fleet,
+    check_drained,
+    header_map,
+    overlaps,
+    read_tab,
+    seed_tasks,
+)
 
 
 def test_three_processes_drain_500_tasks(sheet: SheetsGateway, fleet: Fleet) -> None:
@@ -91,9 +98,7 @@ def _wait_for_leader(sheet: SheetsGateway, worker: str, timeout_s: float) -> Non
 
 
 def test_history_columns_are_found_by_header(sheet: SheetsGateway) -> None:
-    (values,) = sheet.read([f"'{TASKS_HISTORY.title}'!1:1"])
-    cmap = ColumnMap(TASKS_HISTORY, values[0])
-    cmap.require()
+    header_map(sheet, TASKS_HISTORY)  # raises SchemaError naming a missing header
 
 
 def test_drain_under_injected_faults(

@@ -15,6 +15,7 @@ from sheets_emulator import EmulatorServer
 from agent.schema import TASKS, TASKS_HISTORY, ColumnMap
 from agent.sheets.a1 import column_letter, quote_title
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps
 from tests.coordination.harness import Fleet, check_drained, overlaps, read_tab, seed_tasks
 
 NOTES = "My Notes"
@@ -121,8 +122,8 @@ class Person(threading.Thread):
         )
 
     def _cmap(self) -> ColumnMap:
-        (values,) = self.sheet.read([f"{quote_title(TASKS.title)}!1:1"])
-        return ColumnMap(TASKS, values[0])
+        (cmap,) = read_maps(self.sheet, [TASKS], require=False)
+        return cmap
 
     def _notes_column(self) -> int:
         (values,) = self.sheet.read([f"{quote_title(TASKS.title)}!1:1"])

@@ -77,6 +77,31 @@ def test_python_api(emulator: EmulatorServer, sheet: SheetsGateway) -> None:
     assert workers[0]["status"] == "INACTIVE" and workers[0]["tasks_processed"] == "7"
 
 
+def test_constructing_an_agent_sends_nothing_until_it_starts(
+    emulator: EmulatorServer, sheet: SheetsGateway
+) -> None:
+    """``Orchestrator(config)`` does no I/O; ``start()`` (or ``with``) opens the spreadsheet,
+    registers the worker and sends the first heartbeat."""
+    seed_tasks(sheet, 1)
+    config = agent_config(emulator.host_port, sheet, "lazy")
+    before = emulator.stats()["requests"]["total"]
+    orchestrator = Orchestrator(config)
+    assert emulator.stats()["requests"]["total"] == before, "__init__ made API calls"
+    try:
+        orchestrator.start()
+        assert emulator.stats()["requests"]["total"] > before
+        _, workers = read_tab(sheet, WORKERS)
+        assert [w["worker_name"] for w in workers] == ["lazy"]
+        assert orchestrator.start() is orchestrator, "a second start() does nothing"
+        assert [w["worker_name"] for w in read_tab(sheet, WORKERS)[1]] == ["lazy"]
+    finally:
+        orchestrator.close()
+    never_started = Orchestrator(agent_config(emulator.host_port, sheet, "idle"))
+    calls = emulator.stats()["requests"]["total"]
+    never_started.close()  # nothing to give back, nothing to mark INACTIVE
+    assert emulator.stats()["requests"]["total"] == calls
+
+
 def test_the_last_agents_leaving_leave_no_tombstone_behind(
     emulator: EmulatorServer, sheet: SheetsGateway
 ) -> None:
@@ -84,14 +109,14 @@ def test_the_last_agents_leaving_leave_no_tombstone_behind(
     turn into tombstones. Found by the reduced chaos run (two tombstone rows left in Tasks)."""
     ids = seed_tasks(sheet, 4)
     slow = {"lease_seconds": 120, "leader_lease_seconds": 90}
-    leader = Orchestrator(agent_config(emulator.host_port, sheet, "leader", **slow))
+    leader = Orchestrator(agent_config(emulator.host_port, sheet, "leader", **slow)).start()
     follower: Orchestrator | None = None
     try:
         assert leader.election.is_leader()
         # A follower that will not look at the election again before it stops.
         follower = Orchestrator(
             agent_config(emulator.host_port, sheet, "follower", heartbeat_seconds=40, **slow)
-        )
+        ).start()
         assert not follower.election.is_leader()
         for _ in ids:  # the last task's tombstone is still to be written (with the next write)
             assert follower.process_next_task(lambda url: None)

@@ -14,15 +14,13 @@ from agent.coordination.lease import pending
 from agent.coordination.queue import Claim
 from agent.errors import SheetsError
 from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY, ColumnMap
-from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
 from agent.sources.model import Expansion, VideoEntry
-from tests.coordination.harness import agent_config, read_tab
+from tests.coordination.harness import agent_config, header_map, read_tab
 
 
 def _fill_history(sheet: SheetsGateway, count: int) -> None:
-    (header,) = sheet.read([f"{quote_title(TASKS_HISTORY.title)}!1:1"])
-    cmap = ColumnMap(TASKS_HISTORY, header[0])
+    cmap = header_map(sheet, TASKS_HISTORY)
     rows = [
         cmap.row_from(
             {
@@ -47,10 +45,10 @@ def test_rotation_keeps_history_small_and_dedup_complete(
         emulator.host_port, sheet, "rotator", history_max_rows=100, archive_dir=tmp_path
     )
     with Orchestrator(config) as orchestrator:
-        duties = orchestrator.leader
-        moved = duties.rotate_history()
+        rotation, feed = orchestrator.leader.rotation, orchestrator.leader.feed
+        moved = rotation.rotate_history()
         assert moved == 260 - 100 + 10
-        assert duties.rotate_history() == 0, "nothing more to do under the limit"
+        assert rotation.rotate_history() == 0, "nothing more to do under the limit"
         _, history = read_tab(sheet, TASKS_HISTORY)
         assert [r["id"] for r in history] == [f"id-{i:04d}" for i in range(170, 260)]
         _, archive = read_tab(sheet, TASKS_ARCHIVE)
@@ -58,9 +56,9 @@ def test_rotation_keeps_history_small_and_dedup_complete(
         lines = (tmp_path / f"{sheet.spreadsheet_id}-tasks-history.jsonl").read_text().splitlines()
         assert json.loads(lines[0])["name"] == "v0" and len(lines) == 170
         # A new term builds its index from History and the archive: old videos stay known.
-        duties.index_term = -1
-        duties.index_loaded = False
-        duties.index = type(duties.index)()
+        feed.index_term = -1
+        feed.index_loaded = False
+        feed.index = type(feed.index)()
         expansion = Expansion(
             source="https://example.test/list",
             title="list",
@@ -70,7 +68,7 @@ def test_rotation_keeps_history_small_and_dedup_complete(
             ],
         )
         source = Claim("source-1", pending("source-1"), {})
-        added = duties.queue_tasks(source, expansion, orchestrator.election.current_term())
+        added = feed.queue_tasks(source, expansion, orchestrator.election.current_term())
         assert added == 1, "only the video never seen before is queued"
 
 
@@ -82,8 +80,8 @@ def test_a_rotation_that_failed_after_archiving_archives_once(
     _fill_history(sheet, 150)
     config = agent_config(emulator.host_port, sheet, "rotator", history_max_rows=100)
     with Orchestrator(config) as orchestrator:
-        duties = orchestrator.leader
-        duties._last_heal = time.monotonic()  # the leader thread leaves rotation to the test
+        duties = orchestrator.leader.rotation
+        duties.last_heal = time.monotonic()  # the leader thread leaves rotation to the test
         real = type(duties)._remove_from_history
 
         def fails(self: object, history: ColumnMap, ids: list[str]) -> None:

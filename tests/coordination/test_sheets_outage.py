@@ -19,13 +19,13 @@ from sheets_emulator import EmulatorServer
 
 from agent.coordination.enqueue import add_sources
 from agent.coordination.lease import LeaseState
-from agent.coordination.queue import Outcome, QueueTab
+from agent.coordination.queue import ClaimOutcome, QueueTab
 from agent.errors import AmbiguousWriteError, SheetsError
+from agent.runtime import Orchestrator
 from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.retry import RetryPolicy
-from agent.worker import Orchestrator
 from tests.coordination.harness import agent_config, make_sheet, read_tab, seed_tasks, wait_for
 from tests.sources.helpers import LocalSite, Route
 
@@ -118,7 +118,7 @@ def test_an_agent_rides_out_an_outage_longer_than_its_retries(tmp_path: Path) ->
     ids = seed_tasks(sheet, 40)
     config = agent_config(first.host_port, sheet, "survivor", claim_batch=2)
     second: EmulatorServer | None = None
-    orchestrator = Orchestrator(config, client=client)
+    orchestrator = Orchestrator(config, client=client).start()
     try:
         thread, errors = _run_in_thread(orchestrator)
         wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= 4, 30, "some tasks done")
@@ -159,7 +159,10 @@ def test_a_move_that_failed_half_way_is_not_appended_twice(
     )
     queue.load()
     first, second = queue.claim(2).won
-    outcomes = [Outcome(first, LeaseState.DONE), Outcome(second, LeaseState.FAILED, "boom")]
+    outcomes = [
+        ClaimOutcome(first, LeaseState.DONE),
+        ClaimOutcome(second, LeaseState.FAILED, "boom"),
+    ]
     real_append = SheetsGateway.append
 
     def dlq_down(self: SheetsGateway, title: str, rows: list[list[Any]]) -> Any:

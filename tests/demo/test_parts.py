@@ -14,7 +14,7 @@ from rich.console import Console
 from agent.demo import catalog
 from agent.demo.fleet import DEMO_SETTINGS, agent_environment
 from agent.demo.handlers import SimulatedFailure, simulate, video_id_of
-from agent.demo.outcome import Outcome, api_usage, summary
+from agent.demo.outcome import DemoResult, api_usage, summary
 from agent.demo.site import FeedSite
 from agent.demo.view import Frame, line, live, summary_table
 from agent.sources.urls import is_video_id
@@ -84,15 +84,15 @@ def _record(key: str) -> dict[str, str]:
 
 def test_outcome_accounts_for_every_task_exactly_once() -> None:
     expected = frozenset({"a", "b", "c"})
-    good = Outcome(expected, [_record("a"), _record("b")], [_record("c")], 0, [], [], 0)
+    good = DemoResult(expected, [_record("a"), _record("b")], [_record("c")], 0, [], [], 0)
     assert good.complete and good.missing == [] and good.repeated == []
-    twice = Outcome(
+    twice = DemoResult(
         expected, [_record("a"), _record("b"), _record("c")], [_record("c")], 0, [], [], 0
     )
     assert not twice.complete and twice.repeated == ["c"]
-    lost = Outcome(expected, [_record("a")], [], 1, [], [], 0)
+    lost = DemoResult(expected, [_record("a")], [], 1, [], [], 0)
     assert not lost.complete and lost.missing == ["b", "c"]
-    stranger = Outcome(
+    stranger = DemoResult(
         expected, [_record("a"), _record("b"), _record("c"), _record("z")], [], 0, [], [], 0
     )
     assert stranger.unexpected == ["z"] and not stranger.complete
@@ -171,7 +171,7 @@ def test_views_show_cell_text_literally() -> None:
 
 
 def test_summary_table_shows_failures_and_dead_letters() -> None:
-    outcome = Outcome(frozenset({"a", "b"}), [_record("a")], [], 0, [], [_record("s")], 0)
+    outcome = DemoResult(frozenset({"a", "b"}), [_record("a")], [], 0, [], [_record("s")], 0)
     usage = api_usage(
         {"requests": {"total": 5}, "users": {"demo-agent-1": {"read": 5}}}, "orc-demo"
     )

@@ -15,8 +15,9 @@ import pytest
 from sheets_emulator import EmulatorServer
 
 from agent.demo import catalog
-from agent.schema import SOURCES, SOURCES_DLQ, TASKS, TASKS_DLQ, TASKS_HISTORY, ColumnMap, TabSpec
+from agent.schema import SOURCES, SOURCES_DLQ, TASKS, TASKS_DLQ, TASKS_HISTORY, TabSpec
 from agent.sheets.client import make_client
+from agent.sheets.table import column_map
 from tests.demo.support import clean_environment, copy_working_tree, demo_summary, readme_block
 
 TIMEOUT_S = 240
@@ -26,7 +27,7 @@ def read_column(server: EmulatorServer, spreadsheet_id: str, spec: TabSpec, key:
     """One column of a tab, found by header, of the rows that have an ID or a lease."""
     client = make_client(user="checker", emulator_host=server.host_port)
     rows = client.open_by_key(spreadsheet_id).worksheet(spec.title).get_all_values()
-    cmap = ColumnMap(spec, rows[0])
+    cmap = column_map(spec, rows, require=False)
     keys = [k for k in ("id", "lease") if k in cmap.index]
     return [row[cmap.col(key)] for row in rows[1:] if any(row[cmap.col(k)].strip() for k in keys)]
 

@@ -18,10 +18,10 @@ from sheets_emulator import EmulatorServer
 
 from agent.config import Config
 from agent.handlers import noop
+from agent.runtime import Orchestrator
 from agent.schema import ALL_TABS, SOURCES_DLQ, SOURCES_HISTORY, TabSpec
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
-from agent.worker import Orchestrator
 from tests.conftest import DEFAULT_SETTINGS, UNPACED
 from tests.coordination.harness import make_sheet, read_tab
 from tests.hostile.conftest import FAST_AGENT
@@ -70,7 +70,7 @@ def run_agent_over(
         sheets_emulator_host="127.0.0.1:1",
         **{**FAST_AGENT, **settings},
     )
-    orchestrator = Orchestrator(config, client=client)
+    orchestrator = Orchestrator(config, client=client).start()
     try:
         worker = threading.Thread(
             target=orchestrator.run, args=(callback,), kwargs={"burst": False}, daemon=True

@@ -15,8 +15,8 @@ from sheets_emulator import EmulatorServer
 
 from agent.cli import cli
 from agent.config import Config
+from agent.runtime import Orchestrator
 from agent.sheets.gateway import SheetsGateway
-from agent.worker import Orchestrator
 from tests.coordination.harness import make_sheet
 
 #: Short intervals and no pacing, so that an in-process agent acts within a second.
@@ -99,7 +99,7 @@ def agent_factory(gclient: gspread.Client, sheet: SheetsGateway) -> Iterator[Age
         config = Config.load(
             spreadsheet_id=sheet.spreadsheet_id, sheets_emulator_host="127.0.0.1:1", **values
         )
-        orchestrator = Orchestrator(config, client=gclient)
+        orchestrator = Orchestrator(config, client=gclient).start()
         started.append(orchestrator)
         return orchestrator
 

@@ -20,10 +20,10 @@ from agent.schema import (
     TASKS_HISTORY,
     TRUNCATION_MARKER,
     WORKERS,
-    ColumnMap,
 )
 from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps
 from tests.hostile import sites
 from tests.hostile.agent_run import Snapshot, fresh_sheet, run_agent_over
 from tests.hostile.conftest import OrcRunner
@@ -66,8 +66,7 @@ def test_title_arrives_as_literal_text(
 def test_formula_titles_are_not_formulas(title_run: tuple[Snapshot, SheetsGateway]) -> None:
     """Read with valueRenderOption=FORMULA too: a RAW text cell is not a formula."""
     _, sheet = title_run
-    (header,) = sheet.read([f"{quote_title(TASKS_HISTORY.title)}!1:1"])
-    cmap = ColumnMap(TASKS_HISTORY, header[0])
+    (cmap,) = read_maps(sheet, [TASKS_HISTORY])
     reply = sheet.spreadsheet.values_batch_get(
         [f"{quote_title(TASKS_HISTORY.title)}!A2:ZZ"],
         params={"valueRenderOption": "UNFORMATTED_VALUE"},
@@ -122,8 +121,7 @@ def test_orc_status_shows_markup_and_html_as_text(orc: OrcRunner, sheet: SheetsG
         "link": "[link=https://evil.example]click[/link]",
     }
     enqueue_tasks(sheet, [{"url": "https://example.test/a", "name": hostile["markup"]}])
-    (header,) = sheet.read([f"{quote_title(TASKS_DLQ.title)}!1:1"])
-    cmap = ColumnMap(TASKS_DLQ, header[0])
+    cmap, wmap = read_maps(sheet, [TASKS_DLQ, WORKERS])
     sheet.append(
         TASKS_DLQ.title,
         [
@@ -133,8 +131,6 @@ def test_orc_status_shows_markup_and_html_as_text(orc: OrcRunner, sheet: SheetsG
             )
         ],
     )
-    (wheader,) = sheet.read([f"{quote_title(WORKERS.title)}!1:1"])
-    wmap = ColumnMap(WORKERS, wheader[0])
     sheet.append(
         WORKERS.title,
         [wmap.row_from({"worker_id": "w", "worker_name": hostile["markup"], "status": "ACTIVE"})],

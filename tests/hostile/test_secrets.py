@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ya29.a0AfH6SMBx-secret_token"
 KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7secret"
 PRIVATE_KEY = f"-----BEGIN PRIVATE KEY-----\n{KEY_BODY}\n-----END PRIVATE KEY-----\n"
+#: A task whose URL passes the row check (policy youtube: a video URL of the row's key).
+LEAK_ID = "leakVideo01"
 SECRETS = (TOKEN, KEY_BODY, "key-id-secret-123")
 LEAKY = (
     f"Authorization: Bearer {TOKEN}; "
@@ -83,7 +85,9 @@ def test_callback_error_with_a_credential_is_redacted_in_the_sheet(
     emulator_server: EmulatorServer,
 ) -> None:
     client, sheet = fresh_sheet(emulator_server)
-    enqueue_tasks(sheet, [{"url": "https://example.test/leak", "video_key": "leak"}])
+    enqueue_tasks(
+        sheet, [{"url": f"https://www.youtube.com/watch?v={LEAK_ID}", "video_key": LEAK_ID}]
+    )
     snapshot = run_agent_over(client, sheet, callback=leaky_callback, max_attempts=1)
     (row,) = snapshot.rows(TASKS_DLQ)
     assert row["error"].startswith("RuntimeError: upload of")

@@ -8,7 +8,7 @@ import pytest
 
 from agent.sources import ExpandOptions
 from agent.sources.synthetic import Catalog
-from tests.sources.helpers import LocalSite
+from tests.sources.helpers import LOOPBACK_ALLOWED, LocalSite
 
 
 @pytest.fixture
@@ -24,8 +24,8 @@ def site() -> Iterator[LocalSite]:
 
 @pytest.fixture
 def any_options() -> ExpandOptions:
-    """Options of policy ``any`` (local pages), short timeouts, no pacing."""
-    return ExpandOptions(policy="any", socket_timeout=2.0)
+    """Options of policy ``any`` (local pages, 127.0.0.0/8 opted in), short timeouts."""
+    return ExpandOptions(policy="any", socket_timeout=2.0, url_guard=LOOPBACK_ALLOWED)
 
 
 @pytest.fixture

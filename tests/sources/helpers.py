@@ -8,8 +8,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from agent.net.guard import AddressGuard
 from agent.sources import ExpandOptions
 from agent.sources.synthetic import Catalog, SyntheticYoutubeIE
+
+#: ``ALLOW_PRIVATE_URLS=127.0.0.0/8``: the opt-in every test serving pages on 127.0.0.1 sets.
+LOOPBACK_OPT_IN = "127.0.0.0/8"
+LOOPBACK_ALLOWED = AddressGuard.from_setting(LOOPBACK_OPT_IN)
 
 
 @dataclass
@@ -24,9 +29,11 @@ class Route:
 
 
 class LocalSite:
-    """A ``ThreadingHTTPServer`` on a free port of 127.0.0.1, serving :class:`Route` objects."""
+    """A ``ThreadingHTTPServer`` on a free port of ``host`` (127.0.0.1), serving :class:`Route`
+    objects; ``hits`` lists the paths it was asked for."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
         site = self
@@ -54,7 +61,7 @@ class LocalSite:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(
@@ -62,7 +69,7 @@ class LocalSite:
         )
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def start(self) -> None:
         self.thread.start()

@@ -8,7 +8,7 @@ import pytest
 
 from agent.errors import InvalidUrlError, SourceError
 from agent.sources import ExpandOptions, ExpansionError, expand_source
-from tests.sources.helpers import LocalSite, Route
+from tests.sources.helpers import LOOPBACK_ALLOWED, LocalSite, Route
 
 IDS = ["dQw4w9WgXcQ", "9bZkp7q19f0", "kJQP7kiw5Fk", "JGwWNGJdvx8"]
 FORMULA = '=IMPORTXML("http://x","//a")'
@@ -94,7 +94,11 @@ def test_rss_feed_filters_apply(site: LocalSite) -> None:
         ]
     )
     options = ExpandOptions(
-        policy="any", title_regex=r"^Episode", include_shorts=False, max_entries=1
+        policy="any",
+        title_regex=r"^Episode",
+        include_shorts=False,
+        max_entries=1,
+        url_guard=LOOPBACK_ALLOWED,
     )
     expansion = expand_source(site.url("/feed.xml"), options)
     assert [e.video_key for e in expansion.entries] == [IDS[0]]
@@ -180,7 +184,7 @@ def test_refused_connection_is_retried_later() -> None:
     url = stopped.url("/feed.xml")
     stopped.server.server_close()
     with pytest.raises(ExpansionError) as info:
-        expand_source(url, ExpandOptions(policy="any"))
+        expand_source(url, ExpandOptions(policy="any", url_guard=LOOPBACK_ALLOWED))
     assert info.value.retry_later
     assert info.value.category == "transport"
 
@@ -188,6 +192,9 @@ def test_refused_connection_is_retried_later() -> None:
 def test_silent_server_times_out_and_is_retried_later(site: LocalSite) -> None:
     site.routes["/slow.xml"] = Route(body="late", delay_s=2.0)
     with pytest.raises(ExpansionError) as info:
-        expand_source(site.url("/slow.xml"), ExpandOptions(policy="any", socket_timeout=0.3))
+        expand_source(
+            site.url("/slow.xml"),
+            ExpandOptions(policy="any", socket_timeout=0.3, url_guard=LOOPBACK_ALLOWED),
+        )
     assert info.value.retry_later
     assert info.value.category == "transport"

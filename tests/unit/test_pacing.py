@@ -7,7 +7,7 @@ import requests
 from agent.coordination.observer import LeaseObserver
 from agent.sheets.client import is_idempotent, request_kind
 from agent.sheets.pacing import TokenBucket
-from agent.sheets.retry import Outcome, RetryPolicy, classify_status, parse_retry_after
+from agent.sheets.retry import FailureKind, RetryPolicy, classify_status, parse_retry_after
 
 
 class FakeClock:
@@ -44,11 +44,11 @@ def test_penalty_holds_callers_back() -> None:
 
 
 def test_classification() -> None:
-    assert classify_status(429, idempotent=False) is Outcome.RETRY
-    assert classify_status(503, idempotent=True) is Outcome.RETRY
-    assert classify_status(503, idempotent=False) is Outcome.AMBIGUOUS
-    assert classify_status(400, idempotent=True) is Outcome.FATAL
-    assert classify_status(404, idempotent=False) is Outcome.FATAL
+    assert classify_status(429, idempotent=False) is FailureKind.RETRY
+    assert classify_status(503, idempotent=True) is FailureKind.RETRY
+    assert classify_status(503, idempotent=False) is FailureKind.AMBIGUOUS
+    assert classify_status(400, idempotent=True) is FailureKind.FATAL
+    assert classify_status(404, idempotent=False) is FailureKind.FATAL
 
 
 def test_request_kinds() -> None:
@@ -88,8 +88,8 @@ def test_never_connected_is_retryable_even_for_writes() -> None:
 
     inner = NewConnectionError(None, "refused")  # type: ignore[arg-type]
     exc = requests.ConnectionError(inner)
-    assert classify_exception(exc, idempotent=False) is Outcome.RETRY
-    assert classify_exception(requests.ReadTimeout(), idempotent=False) is Outcome.AMBIGUOUS
+    assert classify_exception(exc, idempotent=False) is FailureKind.RETRY
+    assert classify_exception(requests.ReadTimeout(), idempotent=False) is FailureKind.AMBIGUOUS
 
 
 def test_ordinary_requests_leave_the_last_token_to_critical_ones() -> None:

@@ -1,0 +1,354 @@
+"""A queue tab (Tasks or Sources) with its History and DLQ: claim, renew, finish, release.
+
+Every decision rests on the lease cell, changed only by compare-and-set (``findReplace`` on the
+lease column, pattern = exact old value, which contains the row's ID). Row numbers are used
+for two things only, both harmless when rows shift (see docs/protocol.md): choosing which
+window of rows to read, and rewriting the display columns (Status, Claimed At, Worker,
+Attempts) from the lease in the same cycle they were read.
+
+Moving a finished row takes three steps: CAS to DONE/FAILED (fences a worker that lost its
+lease), append to History/DLQ (:mod:`.moves`), then a tombstone (:mod:`.tombstones`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from agent.coordination.batch import WriteBatch
+from agent.coordination.cas import cas_request, occurrences
+from agent.coordination.lease import Lease, LeaseState
+from agent.coordination.observer import LeaseObserver
+from agent.coordination.queue.display import display_of, project
+from agent.coordination.queue.lookup import id_lease_pairs
+from agent.coordination.queue.model import Claim, ClaimOutcome, Cycle, Problem
+from agent.coordination.queue.moves import Mover
+from agent.coordination.queue.plan import ClaimPolicy, PlannedClaim, plan_claims
+from agent.coordination.queue.tombstones import Tombstones
+from agent.coordination.queue.window import WindowReader
+from agent.coordination.rows import QueueRow
+from agent.schema import ColumnMap, TabSpec
+from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps
+
+log = logging.getLogger(__name__)
+
+Settle = Callable[[bool], None]
+
+
+class QueueTab:
+    """One queue tab and its History and DLQ tabs, seen by one agent."""
+
+    def __init__(
+        self,
+        gateway: SheetsGateway,
+        spec: TabSpec,
+        history: TabSpec,
+        dlq: TabSpec,
+        *,
+        owner: str,
+        lease_s: float,
+        max_attempts: int,
+        observer: LeaseObserver | None = None,
+        window_rows: int = 100,
+        compacts: bool = False,
+        protect_raw_rows: bool = False,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.gateway = gateway
+        self.spec, self.history, self.dlq = spec, history, dlq
+        self.policy = ClaimPolicy(owner, lease_s, max_attempts)
+        self.observer = observer or LeaseObserver()
+        #: Whether this agent removes tombstoned rows and rewrites display cells of this tab
+        #: itself. Only the leader does (Sources always; Tasks in its compaction pass), so no
+        #: agent deletes rows between another's read and its positional display write.
+        self.compacts = compacts
+        #: While the last window held rows typed by hand (no ID, no lease), a tab that protects
+        #: them is not compacted: ``deleteDuplicates`` would take two for copies of each other.
+        self.protect_raw_rows = protect_raw_rows
+        self.wall_clock = wall_clock
+        #: Whether this agent still holds (works on and renews) the row with this ID. A row
+        #: leased to this agent's own session that it no longer holds (a step that failed
+        #: half-way dropped it) is taken over like anyone else's once the lease has expired;
+        #: the default keeps every own row.
+        self.holds: Callable[[str], bool] = lambda row_id: True
+        self.maps: dict[str, ColumnMap] = {}
+        self.reader = WindowReader(gateway, spec, lambda: self.cmap, window_rows)
+        self.tombstones = Tombstones(gateway, spec, lambda: self.cmap, self.observer, self._pairs)
+        self.mover = Mover(gateway, history, dlq, lambda title: self.maps[title])
+        self._expected: dict[str, str] = {}  # lease values written by an ambiguous call
+
+    # ----------------------------------------------------------------- schema
+    def load(self) -> None:
+        """Read the header rows of the three tabs (one call) and check every needed column."""
+        specs = (self.spec, self.history, self.dlq)
+        for spec in specs:
+            self.gateway.tab(spec.title)
+        for spec, cmap in zip(specs, read_maps(self.gateway, specs), strict=True):
+            self.maps[spec.title] = cmap
+
+    @property
+    def cmap(self) -> ColumnMap:
+        """The queue tab's column map."""
+        return self.maps[self.spec.title]
+
+    @property
+    def owner(self) -> str:
+        """This agent's session owner string, as lease cells hold it."""
+        return self.policy.owner
+
+    # ----------------------------------------------------------------- what reads saw
+    @property
+    def window_rows(self) -> int:
+        """How many rows one claim cycle reads."""
+        return self.reader.window_rows
+
+    @window_rows.setter
+    def window_rows(self, rows: int) -> None:
+        self.reader.window_rows = rows
+
+    @property
+    def raw_rows(self) -> list[QueueRow]:
+        """Rows with neither ID nor lease (typed by hand) in the last window read."""
+        return self.reader.raw_rows
+
+    @property
+    def tombstones_seen(self) -> int:
+        """Tombstones in the rows of the last read."""
+        return self.reader.tombstones_seen
+
+    @property
+    def problems(self) -> dict[str, Problem]:
+        """Rows this agent refused to act on, keyed by content."""
+        return self.reader.problems
+
+    def read_window(self, first_row: int, count: int) -> tuple[list[QueueRow], bool]:
+        """Rows ``first_row``.. (``count`` of them); also whether the tab ended inside."""
+        return self.reader.read(first_row, count)
+
+    # ----------------------------------------------------------------- claiming
+    def claim(self, limit: int, finishing: Sequence[ClaimOutcome] = ()) -> Cycle:
+        """One cycle: finish ``finishing`` and claim up to ``limit`` rows in a single write.
+
+        Reads the next window (only when ``limit`` > 0), then one ``batchUpdate`` carries the
+        DONE/FAILED compare-and-sets of ``finishing``, the claims, the display fixes and the
+        tombstones of rows moved earlier; then History/DLQ rows are appended for the rows that
+        turned terminal. Besides the claims won, the cycle returns rows this agent must finish
+        itself: leases that expired too often (now FAILED) and orphaned DONE/FAILED rows.
+        """
+        now = self.wall_clock()
+        rows = self.reader.next() if limit > 0 else []
+        plans = self._plan(rows, limit, now) if limit > 0 else []
+        cycle = Cycle()
+        batch = WriteBatch()
+        unknown: dict[str, Settle] = {}  # row id -> resolver(won)
+        for outcome in finishing:
+            if not outcome.claim.lost:
+                self._add_terminal(outcome, now, batch, cycle, unknown)
+        for plan in plans:
+            self._add_claim(plan, batch, cycle, unknown)
+        if self.compacts:
+            sheet_id = self.gateway.tab(self.spec.title).sheet_id
+            project(rows, {p.row.row_id: p.lease for p in plans}, self.cmap, sheet_id, batch)
+        self.tombstones.add_to(batch, delete=self._may_delete())
+        if not batch.flush(self.gateway) and unknown:
+            self._resolve(unknown)
+        if cycle.lost:
+            self.reader.spread_out()
+        if cycle.moved:
+            self.mover.move(cycle.moved, now)
+            self.tombstones.bury([(o.claim.row_id, o.claim.lease.encode()) for o in cycle.moved])
+        return cycle
+
+    def _plan(self, rows: Sequence[QueueRow], limit: int, now: float) -> list[PlannedClaim]:
+        ages = [
+            self.observer.observe(row.row_id, row.lease_text) if row.lease is not None else 0.0
+            for row in rows
+        ]
+        return plan_claims(rows, limit, now, self.holds, policy=self.policy, ages=ages)
+
+    def _add_claim(
+        self, plan: PlannedClaim, batch: WriteBatch, cycle: Cycle, unknown: dict[str, Settle]
+    ) -> None:
+        row, new = plan.row, plan.lease
+
+        def settle(won: bool) -> None:
+            if won:
+                self._won(plan, cycle)
+            else:
+                cycle.lost += 1
+
+        self._add_cas(row.row_id, row.lease_text, new, settle, batch, unknown)
+
+    def _add_terminal(
+        self,
+        outcome: ClaimOutcome,
+        now: float,
+        batch: WriteBatch,
+        cycle: Cycle,
+        unknown: dict[str, Settle],
+    ) -> None:
+        lease = outcome.claim.lease
+        if lease.state is outcome.state:
+            cycle.moved.append(outcome)  # already terminal (an orphan, or a retry)
+            return
+        new = lease.finished(outcome.state, now)
+
+        def settle(won: bool) -> None:
+            if won:
+                outcome.claim.lease = new
+                cycle.moved.append(outcome)
+            else:
+                outcome.claim.lost = True
+                log.warning("%s %s: lease lost before finishing", self.spec.title, lease.row_id)
+
+        self._add_cas(lease.row_id, lease.encode(), new, settle, batch, unknown)
+
+    def _add_cas(
+        self,
+        row_id: str,
+        old: str,
+        new: Lease,
+        settle: Settle,
+        batch: WriteBatch,
+        unknown: dict[str, Settle],
+    ) -> None:
+        def on_reply(reply: dict[str, Any] | None) -> None:
+            if reply is None:
+                unknown[row_id] = settle
+                self._expected[row_id] = new.encode()
+            else:
+                settle(occurrences(reply) >= 1)
+
+        batch.add(self._cas(old, new.encode()), on_reply)
+
+    def _resolve(self, unknown: dict[str, Settle]) -> None:
+        """After an ambiguous write: read the lease cells back and settle each CAS."""
+        current = self.locate(list(unknown))
+        for row_id, settle in unknown.items():
+            settle(current.get(row_id) == self._expected.pop(row_id, None))
+
+    def _won(self, plan: PlannedClaim, cycle: Cycle) -> None:
+        row, new = plan.row, plan.lease
+        claim = Claim(row.row_id, new, row.record(self.cmap))
+        if new.state is LeaseState.CLAIMED:
+            cycle.won.append(claim)
+        else:
+            error = (
+                plan.reason or claim.record.get("error", "") or "finished by a worker that stopped"
+            )
+            was_terminal = row.lease is not None and row.lease.state is not LeaseState.CLAIMED
+            cycle.orphans.append(ClaimOutcome(claim, new.state, error, recovered=was_terminal))
+
+    def _cas(self, old: str, new: str) -> dict[str, Any]:
+        info = self.gateway.tab(self.spec.title)
+        return cas_request(info.sheet_id, self.cmap.col("lease"), old, new)
+
+    def display_of(self, lease: Lease) -> dict[str, str]:
+        """The display columns a row with ``lease`` should show."""
+        return display_of(lease)
+
+    # ----------------------------------------------------------------- holding
+    def renew_requests(self, claims: Sequence[Claim], batch: WriteBatch) -> None:
+        """Add a renewal CAS for each claim to ``batch`` (sent with the heartbeat)."""
+        for claim in claims:
+            if claim.lost:
+                continue
+            new = claim.lease.renewed()
+
+            def on_reply(
+                reply: dict[str, Any] | None, claim: Claim = claim, new: Lease = new
+            ) -> None:
+                if reply is None:
+                    current = self.locate([claim.row_id]).get(claim.row_id)
+                    won = current == new.encode()
+                    if not won and current != claim.lease.encode():
+                        claim.lost = True
+                    elif won:
+                        claim.lease = new
+                elif occurrences(reply) >= 1:
+                    claim.lease = new
+                else:
+                    claim.lost = True
+                    log.warning("%s %s: lease lost", self.spec.title, claim.row_id)
+
+            batch.add(self._cas(claim.lease.encode(), new.encode()), on_reply)
+
+    def release(
+        self, claims: Sequence[Claim], *, not_before_s: float = 0.0, refund: bool = False
+    ) -> None:
+        """Give claims back as PENDING (on shutdown, or to retry later); one call."""
+        batch = WriteBatch()
+        for claim in claims:
+            if not claim.lost:
+                new = claim.lease.released(not_before_s, refund=refund)
+                batch.add(self._cas(claim.lease.encode(), new.encode()))
+        batch.flush(self.gateway)
+
+    # ----------------------------------------------------------------- finishing
+    def finish(self, outcomes: Sequence[ClaimOutcome]) -> list[ClaimOutcome]:
+        """Move finished claims to History / DLQ now (one write, then the appends).
+
+        Claims whose lease was lost are dropped: their new owner will finish them. Returns the
+        outcomes that were moved.
+        """
+        return self.claim(0, outcomes).moved
+
+    def ids_in(self, target: TabSpec, row_ids: Sequence[str]) -> set[str]:
+        """Which of ``row_ids`` appear in ``target``'s ID column (reads the column's tail)."""
+        return self.mover.ids_in(target, row_ids)
+
+    # ----------------------------------------------------------------- compaction
+    def compact(self, count: int = 500, *, project_display: bool = True) -> int:
+        """Leader's pass: fix display cells of the top rows and remove tombstones (one write).
+
+        The display cells are written by position from the read made just before, in the same
+        batch as the only row deletion agents ever make, so no agent shifts rows in between.
+        Returns the tombstones seen in the rows read.
+        """
+        rows, _ = self.reader.read(2, count)
+        batch = WriteBatch()
+        if project_display:
+            sheet_id = self.gateway.tab(self.spec.title).sheet_id
+            project(rows, {}, self.cmap, sheet_id, batch)
+        if self.tombstones_seen:
+            batch.add(self.tombstones.delete_request())
+        batch.flush(self.gateway)
+        return self.tombstones_seen
+
+    def remove_tombstones(self) -> None:
+        """``deleteDuplicates`` alone, for an agent leaving when the leader may be gone."""
+        self.tombstones.remove()
+
+    def flush_tombstones(self) -> None:
+        """Remove moved rows now (normally they ride along with the next claim)."""
+        self.tombstones.flush(delete=self._may_delete())
+
+    def _may_delete(self) -> bool:
+        """Whether tombstones written now may be removed in the same batch."""
+        return self.compacts and not (self.protect_raw_rows and self.raw_rows)
+
+    @property
+    def has_tombstones(self) -> bool:
+        """Whether moved rows are waiting to be removed."""
+        return self.tombstones.waiting
+
+    @property
+    def tombstones_written(self) -> int:
+        """Rows this agent turned into tombstones (confirmed)."""
+        return self.tombstones.written
+
+    def locate(self, row_ids: Sequence[str]) -> dict[str, str]:
+        """The current lease text of each row in ``row_ids`` that is still in the tab."""
+        wanted = set(row_ids)
+        return {row_id: lease for row_id, lease in self._pairs() if row_id in wanted}
+
+    def rows_holding(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (row ID, lease text) pairs some row of the tab holds right now (one read)."""
+        return pairs & set(self._pairs())
+
+    def _pairs(self) -> list[tuple[str, str]]:
+        cmap = self.cmap
+        return id_lease_pairs(self.gateway, self.spec.title, cmap.col("id"), cmap.col("lease"))

@@ -1,0 +1,1 @@
+"""Benchmarks: run with ``python -m bench...``; they print figures and assert nothing."""

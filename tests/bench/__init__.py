@@ -1,1 +1,0 @@
-"""Benchmarks: run with ``python -m tests.bench...``; they print figures and assert nothing."""
