@@ -69,7 +69,7 @@ class TaskRunner:
             if finishing:
                 finishing.clear()
             if not won:
-                poll_s = self.ctx.config.poll_seconds
+                poll_s = self.heartbeat.timing.poll_s  # the share of reads an idle agent has
                 self._claim_idle_s = min(poll_s, max(self._claim_idle_s * 2, 0.2))
                 self.claim_not_before = time.monotonic() + self._claim_idle_s
             else:

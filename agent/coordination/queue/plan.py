@@ -22,6 +22,8 @@ class ClaimPolicy:
     owner: str
     lease_s: float
     max_attempts: int
+    #: The lease length written into this agent's claims (0: none, observers use their own).
+    ttl_s: int = 0
 
 
 class PlannedClaim(NamedTuple):
@@ -45,7 +47,8 @@ def plan_claims(
     """The claims to try, moves of orphaned DONE/FAILED rows first.
 
     ``ages[i]`` is how long ``rows[i]``'s lease has been seen unchanged on this agent's monotonic
-    clock; a lease older than ``policy.lease_s`` is expired. A row leased to this agent's own
+    clock; a lease older than ``policy.lease_s`` (or the longer length its holder wrote into
+    it) is expired. A row leased to this agent's own
     session is taken over only when ``holds(row_id)`` says it is no longer held. Fresh rows are
     shuffled (random order spreads agents apart) and the claims capped at ``limit``; moves are
     never capped.
@@ -59,8 +62,12 @@ def plan_claims(
             continue
         if lease.state is LeaseState.PENDING:
             if lease.not_before_s <= now:
-                fresh.append(PlannedClaim(row, lease.claimed_by(policy.owner, now), ""))
-        elif age >= policy.lease_s and (lease.owner != policy.owner or not holds(row.row_id)):
+                fresh.append(
+                    PlannedClaim(row, lease.claimed_by(policy.owner, now, policy.ttl_s), "")
+                )
+        elif age >= lease.expires_after_s(policy.lease_s) and (
+            lease.owner != policy.owner or not holds(row.row_id)
+        ):
             plan = takeover(row, lease, now, policy)
             (expired if plan.lease.state is LeaseState.CLAIMED else moves).append(plan)
     shuffle(fresh)
@@ -77,7 +84,7 @@ def takeover(row: QueueRow, lease: Lease, now: float, policy: ClaimPolicy) -> Pl
             )
             failed = Lease(LeaseState.FAILED, lease.row_id, lease.attempts, policy.owner)
             return PlannedClaim(row, failed.finished(LeaseState.FAILED, now), reason)
-        return PlannedClaim(row, lease.claimed_by(policy.owner, now), "")
+        return PlannedClaim(row, lease.claimed_by(policy.owner, now, policy.ttl_s), "")
     # DONE / FAILED left behind by a worker that died before moving the row.
     moved = Lease(lease.state, lease.row_id, lease.attempts, policy.owner, lease.stamp)
     return PlannedClaim(row, moved, "")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from agent.coordination.batch import WriteBatch
@@ -251,12 +252,16 @@ class QueueTab:
         return display_of(lease)
 
     # ----------------------------------------------------------------- holding
+    def set_lease_ttl(self, ttl_s: int) -> None:
+        """The lease length written into this agent's next claims and renewals."""
+        self.policy = replace(self.policy, ttl_s=ttl_s)
+
     def renew_requests(self, claims: Sequence[Claim], batch: WriteBatch) -> None:
         """Add a renewal CAS for each claim to ``batch`` (sent with the heartbeat)."""
         for claim in claims:
             if claim.lost:
                 continue
-            new = claim.lease.renewed()
+            new = claim.lease.renewed(ttl_s=self.policy.ttl_s or None)
 
             def on_reply(
                 reply: dict[str, Any] | None, claim: Claim = claim, new: Lease = new
