@@ -9,10 +9,11 @@ person's data, and lose or double nothing.
 from __future__ import annotations
 
 from agent.schema import TASKS, TASKS_HISTORY
-from agent.sheets.a1 import column_letter, quote_title
+from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
 from tests.coordination.harness import (
     Fleet,
+    add_user_column,
     check_drained,
     overlaps,
     read_tab,
@@ -84,8 +85,7 @@ def test_rows_holding_only_a_persons_notes_are_never_deleted(
     """A row whose URL, ID and Lease a person cleared (or never filled) but whose other cells
     hold their notes is the person's: compaction must keep every such row."""
     (header,) = sheet.read([f"{quote_title(TASKS.title)}!1:1"])
-    notes_col = column_letter(len(header[0]))
-    sheet.write_values([(f"{quote_title(TASKS.title)}!{notes_col}1", [[NOTES]])])
+    notes_col = add_user_column(sheet, TASKS, NOTES)
     ids = set(seed_tasks(sheet, 30))
     # Three of the person's rows below the queue, and one task row they cleared by hand but
     # for its note.
