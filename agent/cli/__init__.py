@@ -29,13 +29,14 @@ cli.add_command(schema_js)
 def _register_optional() -> None:
     """Attach commands whose modules may pull heavier imports."""
     from agent.cli.demo import demo
+    from agent.cli.doctor import doctor
     from agent.cli.emulator import emulator
     from agent.cli.init import init
     from agent.cli.queue import add_source, requeue_command
     from agent.cli.run import check, run
     from agent.cli.status import status
 
-    for command in (run, init, add_source, requeue_command, status, check, emulator, demo):
+    for command in (run, init, add_source, requeue_command, status, check, emulator, demo, doctor):
         cli.add_command(command)
 
 
