@@ -96,7 +96,7 @@ def test_a_protected_workers_tab_never_costs_a_lease(
         _starts(owned_fleet)
     )
     _unprotect(owned_sheet, protection)
-    owned_fleet.stop_all()
+    owned_fleet.stop(grace_s=60)  # SIGTERM: each agent tidies up on the way out
     check_drained(owned_sheet, ids)
 
 
@@ -119,6 +119,6 @@ def test_a_protected_history_tab_holds_moves_back_and_loses_nothing(
     wait_for(
         lambda: len(read_tab(owned_sheet, TASKS_HISTORY)[1]) == len(ids), 90, "every task moved"
     )
-    owned_fleet.stop_all()
+    owned_fleet.stop(grace_s=60)
     check_drained(owned_sheet, ids)
     assert overlaps(owned_fleet.task_log) == []
