@@ -16,6 +16,7 @@ from agent.sheets.gateway import SheetsGateway
 from tests.coordination.harness import Fleet, check_drained, overlaps, read_tab, seed_tasks
 
 AGENTS = 6
+TASK_S = 12  # longer than LEASE_SECONDS: every task needs its renewals to land
 SHARED_ACCOUNT_SETTINGS = {
     "READ_QUOTA_PER_MINUTE": "60",  # Google's per-user quotas, for the whole fleet
     "WRITE_QUOTA_PER_MINUTE": "60",
@@ -32,7 +33,9 @@ def test_a_fleet_on_one_account_shares_its_quota_and_no_lease_lapses(
     emulator.configure(quota=True)
     ids = set(seed_tasks(sheet, 16))
     for n in range(AGENTS):
-        fleet.start(f"agent-{n}", CLAIM_BATCH="2", HANDLER_SLEEP_S="3", **SHARED_ACCOUNT_SETTINGS)
+        fleet.start(
+            f"agent-{n}", CLAIM_BATCH="2", HANDLER_SLEEP_S=str(TASK_S), **SHARED_ACCOUNT_SETTINGS
+        )
     fleet.wait_all(timeout_s=420)
     check_drained(sheet, ids)
     assert overlaps(fleet.task_log) == []
