@@ -23,7 +23,7 @@ from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
 from bench.stats import EmulatorCounts, counts
 from bench.tap import PURPOSES, Tap, UserTally
-from tests.coordination.harness import Fleet, make_sheet
+from tests.coordination.harness import AgentProcess, Fleet, make_sheet
 
 SETUP_USER = "bench-setup"
 PROBE_USER = "bench-probe"
@@ -72,6 +72,7 @@ class BenchEmulator:
         """A gspread client for ``user`` that never paces itself."""
         return make_client(
             user=user,
+            token=user,
             emulator_host=self.host,
             read_per_minute=WIDE_OPEN,
             write_per_minute=WIDE_OPEN,
@@ -120,12 +121,22 @@ def bench_emulator() -> Iterator[BenchEmulator]:
         emulator.close()
 
 
+class _OwnAccounts(Fleet):
+    """A fleet whose agents each have their own emulator account (``SHEETS_EMULATOR_TOKEN`` =
+    worker name), as these benchmarks were measured; one shared account is issue 13's bench."""
+
+    def start(self, name: str, **kwargs: Any) -> AgentProcess:
+        """Start agent ``name`` on its own account unless told otherwise."""
+        kwargs.setdefault("SHEETS_EMULATOR_TOKEN", name)
+        return super().start(name, **kwargs)
+
+
 @contextmanager
 def fleet_of(
     emulator: BenchEmulator, gateway: SheetsGateway, tmp: Path, settings: dict[str, str]
 ) -> Iterator[Fleet]:
     """A :class:`~tests.coordination.harness.Fleet` whose processes are all killed at the end."""
-    fleet = Fleet(emulator.host, gateway.spreadsheet_id, tmp, settings=dict(settings))
+    fleet = _OwnAccounts(emulator.host, gateway.spreadsheet_id, tmp, settings=dict(settings))
     try:
         yield fleet
     finally:

@@ -1,10 +1,12 @@
 """The one place that builds a gspread client: Google with a service account, or the emulator.
 
 ``SHEETS_EMULATOR_HOST=host:port`` routes every request (Sheets and Drive) to the emulator with
-no credentials; the agent's worker name travels as the bearer token so that the emulator can
-count quota per user. Every request is paced by a token bucket, given a timeout and retried
-within bounds; writes whose fate is unknown raise :class:`~agent.errors.AmbiguousWriteError`
-unless they are idempotent.
+no credentials. The bearer token sent there is ``$SHEETS_EMULATOR_TOKEN`` (default
+:data:`DEFAULT_EMULATOR_TOKEN`), one for every agent, so that a fleet is one user for the quota as
+with one service account; the worker name travels in the User-Agent (``worker/<name>``), which the
+emulator uses for its per-client stats and never for quota. Every request is paced by a token
+bucket, given a timeout and retried within bounds; writes whose fate is unknown raise
+:class:`~agent.errors.AmbiguousWriteError` unless they are idempotent.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from collections import Counter
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import gspread
 import requests
 from google.auth.credentials import AnonymousCredentials
 from gspread.exceptions import APIError
 
+from agent.__about__ import __version__
 from agent.errors import AmbiguousWriteError, ConfigError, QuotaExceededError, SheetsError
 from agent.sheets.pacing import TokenBucket
 from agent.sheets.retry import (
@@ -37,6 +41,9 @@ from agent.sheets.retry import (
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 GOOGLE_PREFIXES = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 EMULATOR_HOST_VARIABLE = "SHEETS_EMULATOR_HOST"
+EMULATOR_TOKEN_VARIABLE = "SHEETS_EMULATOR_TOKEN"  # noqa: S105 (a variable's name)
+#: The emulator's bearer token when ``SHEETS_EMULATOR_TOKEN`` is unset: the fleet's one account.
+DEFAULT_EMULATOR_TOKEN = "emulator-service-account"  # noqa: S105 (the emulator checks none)
 
 _READ_POST_SUFFIXES = (":batchGetByDataFilter", "developerMetadata:search")
 _IDEMPOTENT_WRITE_MARKERS = ("/values:batchUpdate", ":clear", "values:batchClear")
@@ -89,7 +96,8 @@ class PacedHTTPClient(gspread.HTTPClient):
         session: requests.Session | None = None,
         *,
         base_url: str | None = None,
-        user: str | None = None,
+        token: str | None = None,
+        label: str | None = None,
         read_per_minute: int = 60,
         write_per_minute: int = 60,
         timeout_s: float = 30.0,
@@ -97,7 +105,8 @@ class PacedHTTPClient(gspread.HTTPClient):
     ) -> None:
         super().__init__(auth, session)
         self.base_url = base_url.rstrip("/") if base_url else None
-        self.user = user
+        self.token = token
+        self.label = label
         self.timeout = (min(10.0, timeout_s), timeout_s)
         self.policy = policy or RetryPolicy()
         self.buckets = {
@@ -129,8 +138,10 @@ class PacedHTTPClient(gspread.HTTPClient):
         idempotent = is_idempotent(method, endpoint)
         url = self._route(endpoint)
         send_headers = dict(headers or {})
-        if self.user is not None:
-            send_headers["Authorization"] = f"Bearer {self.user}"
+        if self.token is not None:
+            send_headers["Authorization"] = f"Bearer {self.token}"
+        if self.label is not None:
+            send_headers["User-Agent"] = user_agent(self.label)
         attempt = 0
         while True:
             attempt += 1
@@ -193,6 +204,16 @@ class PacedHTTPClient(gspread.HTTPClient):
             time.sleep(delay)
 
 
+def user_agent(worker: str) -> str:
+    """The agent's User-Agent, naming the worker (``worker/<name>``, URL-quoted)."""
+    return f"yt-gsheet-orchestrator/{__version__} worker/{quote(worker, safe='')}"
+
+
+def emulator_token() -> str:
+    """The bearer token for the emulator: ``$SHEETS_EMULATOR_TOKEN`` or the shared default."""
+    return os.environ.get(EMULATOR_TOKEN_VARIABLE) or DEFAULT_EMULATOR_TOKEN
+
+
 def emulator_base_url(host: str) -> str:
     """The base URL for an emulator at ``host:port``."""
     return host if host.startswith(("http://", "https://")) else f"http://{host}"
@@ -207,16 +228,18 @@ def make_client(
     write_per_minute: int = 60,
     timeout_s: float = 30.0,
     policy: RetryPolicy | None = None,
+    token: str | None = None,
 ) -> gspread.Client:
     """A gspread client for the emulator (when ``emulator_host`` is set) or for Google.
 
-    ``emulator_host`` defaults to ``$SHEETS_EMULATOR_HOST``.
+    ``emulator_host`` defaults to ``$SHEETS_EMULATOR_HOST``; ``user`` (the worker name) goes
+    in the User-Agent; ``token`` (emulator only) defaults to :func:`emulator_token`.
     """
     emulator_host = emulator_host or os.environ.get(EMULATOR_HOST_VARIABLE) or None
     if emulator_host:
         credentials: Any = AnonymousCredentials()  # type: ignore[no-untyped-call]
         base_url: str | None = emulator_base_url(emulator_host)
-        token_user: str | None = user
+        bearer: str | None = token or emulator_token()
     else:
         if service_account_file is None:
             raise ConfigError(
@@ -224,12 +247,13 @@ def make_client(
             )
         credentials = load_service_account(service_account_file)
         base_url = None
-        token_user = None
+        bearer = None
     client = gspread.Client(credentials)
     client.http_client = PacedHTTPClient(
         credentials,
         base_url=base_url,
-        user=token_user,
+        token=bearer,
+        label=user,
         read_per_minute=read_per_minute,
         write_per_minute=write_per_minute,
         timeout_s=timeout_s,

@@ -83,7 +83,9 @@ class Person:
     def gateway(self) -> SheetsGateway:
         """The gateway, opened again after a failure (the emulator may have restarted)."""
         if self.sheet is None:
-            client = make_client(user="person", emulator_host=self.host, timeout_s=5.0)
+            client = make_client(
+                user="person", emulator_host=self.host, timeout_s=5.0, token="person"
+            )
             self.sheet = SheetsGateway(client, self.spreadsheet_id)
         return self.sheet
 

@@ -32,7 +32,11 @@ UNPACED = 1_000_000  # requests per minute: the runner's own clients never pace 
 def unpaced_client(user: str, host: str) -> gspread.Client:
     """A gspread client for ``user`` on the emulator at ``host`` that never paces itself."""
     return make_client(
-        user=user, emulator_host=host, read_per_minute=UNPACED, write_per_minute=UNPACED
+        user=user,
+        emulator_host=host,
+        token=user,
+        read_per_minute=UNPACED,
+        write_per_minute=UNPACED,
     )
 
 

@@ -128,7 +128,9 @@ class ChaosRun:
     def start_agent(self, name: str) -> None:
         """Start (or restart) agent ``name``."""
         assert self.fleet is not None
-        self.current[name] = self.fleet.start(name)
+        # One account per agent, as the run was built (the emulator counted quota per worker
+        # then); the fleet on one shared account belongs with issue 13's shared-quota pacing.
+        self.current[name] = self.fleet.start(name, SHEETS_EMULATOR_TOKEN=name)
 
     def start_person(self) -> None:
         """Start the person process."""
