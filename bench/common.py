@@ -19,11 +19,12 @@ import gspread
 from sheets_emulator import EmulatorServer
 
 from agent.config import Config
+from agent.demo.fleet import AgentProcess
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
 from bench.stats import EmulatorCounts, counts
 from bench.tap import PURPOSES, Tap, UserTally
-from tests.coordination.harness import AgentProcess, Fleet, make_sheet
+from tests.coordination.harness import Fleet, make_sheet
 
 SETUP_USER = "bench-setup"
 PROBE_USER = "bench-probe"

@@ -105,11 +105,15 @@ def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> 
     )
     already: set[str] = set()
     leaving: set[str] = set()  # DONE/FAILED rows an agent is about to remove from the queue
+    tombstone = queue.column("lease").header(queue_map.language)
     for position, id_row in enumerate(queued_ids):
         if not id_row:
             continue
         lease_row = queued_leases[position] if position < len(queued_leases) else []
-        state = (lease_row[0] if lease_row else "").split("|", 1)[0]
+        lease_text = lease_row[0] if lease_row else ""
+        if lease_text == tombstone:
+            continue  # a moved row waiting to be removed (its ID cell is kept)
+        state = lease_text.split("|", 1)[0]
         (leaving if state in ("DONE", "FAILED") else already).add(id_row[0])
     report = RequeueReport()
     by_id: dict[str, dict[str, str]] = {}
