@@ -108,6 +108,10 @@ class ChaosRun:
         sheet = make_sheet(client)
         (header,) = sheet.read([f"{quote_title(TASKS.title)}!1:1"])
         notes_at = f"{quote_title(TASKS.title)}!{column_letter(len(header[0]))}1"
+        # Tabs have only their own columns, and a write past the grid is refused (Google's 400
+        # "exceeds grid limits"): the person's column is added first, as in the UI.
+        append = {"sheetId": sheet.tab(TASKS.title).sheet_id, "dimension": "COLUMNS", "length": 1}
+        sheet.batch_update([{"appendDimension": append}])
         sheet.write_values([(notes_at, [[NOTES]])])
         add_sources(sheet, self.catalog.initial_urls())
         monitor = unpaced_client("chaos-monitor", self.emulator.host)

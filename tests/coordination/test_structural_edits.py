@@ -29,6 +29,13 @@ def _insert(sheet: SheetsGateway, dimension: str, at: int, count: int = 1) -> No
     sheet.batch_update([{"insertDimension": {"range": span, "inheritFromBefore": at > 0}}])
 
 
+def _add_column(sheet: SheetsGateway) -> None:
+    """One more column at the right of Tasks, as a person adds one before typing in it."""
+    sheet_id = sheet.tab(TASKS.title).sheet_id
+    append = {"sheetId": sheet_id, "dimension": "COLUMNS", "length": 1}
+    sheet.batch_update([{"appendDimension": append}])
+
+
 def _done(sheet: SheetsGateway) -> int:
     return len(read_tab(sheet, TASKS_HISTORY)[1])
 
@@ -85,6 +92,7 @@ def test_rows_holding_only_a_persons_notes_are_never_deleted(
     hold their notes is the person's: compaction must keep every such row."""
     (header,) = sheet.read([f"{quote_title(TASKS.title)}!1:1"])
     notes_col = column_letter(len(header[0]))
+    _add_column(sheet)  # tabs have only their own columns: a write past them is refused
     sheet.write_values([(f"{quote_title(TASKS.title)}!{notes_col}1", [[NOTES]])])
     ids = set(seed_tasks(sheet, 30))
     # Three of the person's rows below the queue, and one task row they cleared by hand but
