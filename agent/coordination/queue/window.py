@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from agent.coordination.queue.compaction import safe_dedup_end
 from agent.coordination.queue.model import Problem
 from agent.coordination.rows import QueueRow, parse_rows
+from agent.errors import SheetsError
 from agent.schema import ColumnMap, TabSpec
 from agent.sheets.a1 import column_range, quote_title
 from agent.sheets.gateway import SheetsGateway
@@ -112,13 +113,25 @@ class WindowReader:
         now = self._monotonic()
         if self._searched_at is not None and now - self._searched_at < LOOKAHEAD_EVERY_S:
             return None
+        self._searched_at = now
+        # A range past the grid is refused (Google's 400 "exceeds grid limits"): stay inside
+        # the grid as last seen (rows inserted since only make it taller).
+        last = min(first_row + LOOKAHEAD_ROWS - 1, self.gateway.tab(self.spec.title).row_count)
+        if last < first_row:
+            return None
         lease_col = self._cmap().col("lease")
-        last = first_row + LOOKAHEAD_ROWS - 1
-        (values,) = self.gateway.read([column_range(self.spec.title, lease_col, first_row, last)])
+        try:
+            (values,) = self.gateway.read(
+                [column_range(self.spec.title, lease_col, first_row, last)]
+            )
+        except SheetsError as exc:  # the grid shrank since it was last seen: look again later
+            log.info("%s: no search below row %d (%s)", self.spec.title, first_row, exc)
+            self.gateway.refresh()
+            return None
         for offset, row in enumerate(values):
             if row and str(row[0]).strip():
+                self._searched_at = None
                 return first_row + offset
-        self._searched_at = now
         return None
 
     def spread_out(self) -> None:
