@@ -125,6 +125,11 @@ class QueueTab:
         return self.reader.tombstones_seen
 
     @property
+    def removable_tombstones(self) -> int:
+        """Tombstones a removal could delete now, from the last read of the tab's top."""
+        return self.reader.removable
+
+    @property
     def problems(self) -> dict[str, Problem]:
         """Rows this agent refused to act on, keyed by content."""
         return self.reader.problems
@@ -350,14 +355,23 @@ class QueueTab:
         if self.reader.removable:
             self.tombstones.remove(self.reader.safe_end)
 
-    def flush_tombstones(self) -> None:
-        """Write the pending tombstones now (normally they ride along with the next claim);
-        rows are removed later, by a pass that read the top of the tab first."""
-        self.tombstones.flush(end=None)
+    def flush_tombstones(self, count: int = 1_000) -> None:
+        """Write the pending tombstones now (normally they ride along with the next claim).
 
-    def _delete_end(self) -> int | None:
-        """How far down tombstones may be removed in this cycle's batch (None: not now)."""
-        if not self.compacts or (self.protect_raw_rows and self.raw_rows):
+        A tab this agent compacts is read first (top ``count`` rows, one read) so that the same
+        batch removes them; otherwise a later pass that read the top of the tab does.
+        """
+        end = None
+        if self.compacts and self.tombstones.waiting:
+            rows, _ = self.reader.read(2, count)
+            end = self._delete_end([r for r in rows if not r.row_id and not r.lease_text])
+        self.tombstones.flush(end=end)
+
+    def _delete_end(self, raw_rows: Sequence[QueueRow] | None = None) -> int | None:
+        """How far down tombstones may be removed in a batch after the last read (None: not
+        now), given the rows typed by hand that it saw (the last window's by default)."""
+        raw = self.raw_rows if raw_rows is None else raw_rows
+        if not self.compacts or (self.protect_raw_rows and raw):
             return None
         return self.reader.safe_end
 
