@@ -12,6 +12,7 @@ from agent.coordination.queue.plan import (
     MERGE,
     ClaimPolicy,
     PlannedClaim,
+    own_claim_pattern,
     plan_claims,
 )
 from agent.coordination.rows import QueueRow
@@ -74,10 +75,13 @@ def test_own_lease_is_kept_while_held_and_adopted_at_once_when_not_held() -> Non
     plans = _plan(rows, 10, [600.0, 0.0], held=frozenset({"mine"}))
     assert [(p.row.row_id, p.kind) for p in plans] == [("dropped", ADOPT)]
     adopted = plans[0].lease
-    assert (adopted.owner, adopted.attempts, adopted.stamp) == (ME, 1, f"{int(NOW) - 600}.4")
+    assert (adopted.owner, adopted.attempts, adopted.stamp) == (ME, 1, f"{int(NOW)}.0")
     renewed_meanwhile = _claimed("dropped", ME).renewed().renewed().encode()
     assert re.fullmatch(plans[0].old_pattern, renewed_meanwhile)
     assert not re.fullmatch(plans[0].old_pattern, _claimed("dropped", ME, attempts=2).encode())
+    # A late release or renewal of the old claim no longer matches the adopted one.
+    old_claim = own_claim_pattern(_claimed("dropped", ME))
+    assert not re.fullmatch(old_claim, adopted.renewed().encode())
 
 
 def test_a_pending_row_is_claimed_whatever_its_attempts_and_not_before_became() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from agent.coordination.cas import any_pending_pattern, any_renewal_pattern, exact_pattern
@@ -101,13 +101,23 @@ def plan_claims(
                 fresh.append(PlannedClaim(row, new, "", any_pending_pattern(row.row_id)))
         elif lease.owner == policy.owner and lease.state is LeaseState.CLAIMED:
             if not holds(row.row_id):
-                adopt = PlannedClaim(row, lease.renewed(), "", own_claim_pattern(lease), ADOPT)
-                moves.append(adopt)
+                new = adopted(lease, now)
+                moves.append(PlannedClaim(row, new, "", own_claim_pattern(lease), ADOPT))
         elif age >= policy.lease_s and (lease.owner != policy.owner or not holds(row.row_id)):
             plan = takeover(row, lease, now, policy)
             (expired if plan.lease.state is LeaseState.CLAIMED else moves).append(plan)
     shuffle(fresh)
     return moves + (expired + fresh)[:limit]
+
+
+def adopted(lease: Lease, now: float) -> Lease:
+    """``lease`` (this session's claim, not held) taken back as a new claim, attempts kept.
+
+    The claimed time changes, so a late write of the old claim (a release or a renewal whose
+    answer was lost) no longer matches it and cannot undo the adoption.
+    """
+    stamp = max(int(now), int(lease.stamp_epoch_s) + 1)
+    return replace(lease, stamp=f"{stamp}.0")
 
 
 def group_copies(rows: Sequence[QueueRow]) -> dict[str, list[QueueRow]]:
