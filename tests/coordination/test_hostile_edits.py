@@ -140,6 +140,10 @@ def test_hand_edits_while_agents_run(
 ) -> None:
     (header,) = sheet.read([f"{quote_title(TASKS.title)}!1:1"])
     width = len(header[0])
+    # Tabs have only their own columns, and a write past the grid is refused (Google's 400
+    # "exceeds grid limits"): the person's column is added first, as in the UI.
+    append = {"sheetId": sheet.tab(TASKS.title).sheet_id, "dimension": "COLUMNS", "length": 1}
+    sheet.batch_update([{"appendDimension": append}])
     sheet.write_values([(f"{quote_title(TASKS.title)}!{column_letter(width)}1", [[NOTES]])])
     ids = set(seed_tasks(sheet, 300))
     person = Person(emulator, sheet, seed=11)

@@ -45,7 +45,8 @@ def test_kinds_of_rows() -> None:
 
 def test_tombstones_tasks_and_blank_rows_are_all_in_range() -> None:
     values = [_task("t1"), TOMB, [], [], TOMB, _task("t2")]
-    assert safe_dedup_end(CMAP, 2, values, 50) == 51  # every row read, the header first
+    assert safe_dedup_end(CMAP, 2, values, 50) == 7  # the header to the last row with text
+    assert safe_dedup_end(CMAP, 2, values, 4) == 5  # never past the rows read
 
 
 def test_a_persons_row_after_a_blank_one_ends_the_range_above_it() -> None:

@@ -51,7 +51,7 @@ def safe_dedup_end(
     ``values`` are rows ``first_row``.. (1-based; ``count`` rows were asked for, and rows past
     the end of ``values`` are blank). Rows above ``first_row`` other than the header must hold
     no Lease text that rows read here repeat: call it with ``first_row`` = 2. Rows below the
-    read are unknown and left out.
+    read are unknown and left out, and so are the blank rows after the last one with text.
     """
     lease_col = cmap.col("lease")
     seen: dict[str, str] = {cmap.spec.column("lease").header(cmap.language): TOMBSTONE}
@@ -64,4 +64,6 @@ def safe_dedup_end(
             seen[lease] = kind
         elif not deletable(kind, first):
             return first_row - 1 + offset
-    return first_row - 1 + count
+    # Past the last row with text everything is blank: nothing to remove there, and a range
+    # past the grid is refused (Google's 400 "exceeds grid limits").
+    return first_row - 1 + min(count, len(values))
