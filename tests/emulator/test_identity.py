@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gspread
 import pytest
 import requests
@@ -11,6 +13,7 @@ from agent.errors import QuotaExceededError
 from agent.sheets.client import DEFAULT_EMULATOR_TOKEN, EMULATOR_TOKEN_VARIABLE
 from agent.sheets.retry import RetryPolicy
 from tests.conftest import ClientFactory
+from tests.coordination.harness import Fleet, make_sheet, seed_tasks
 from tests.emulator.helpers import control
 
 ONE_TRY = RetryPolicy(max_tries=1)
@@ -98,3 +101,29 @@ def test_the_agent_names_itself_in_the_user_agent(
     emulator.reset(stats_only=True)
     gclient_factory(user="büro 7/a").create("labels")
     assert "büro 7/a" in emulator.stats()["users"]
+
+
+def test_agent_processes_share_one_account_unless_grouped(
+    emulator: EmulatorServer, gclient: gspread.Client, tmp_path: Path
+) -> None:
+    """Real ``orc run`` processes: the default token is one account for all; a group given its
+    own ``SHEETS_EMULATOR_TOKEN`` is another; stats still name every worker."""
+    sheet = make_sheet(gclient)
+    seed_tasks(sheet, 6)
+    emulator.reset(stats_only=True)
+    fleet = Fleet(emulator.host_port, sheet.spreadsheet_id, tmp_path)
+    try:
+        fleet.start("shared-1")
+        fleet.start("shared-2")
+        fleet.start("grouped-1", SHEETS_EMULATOR_TOKEN="group-b")
+        fleet.wait_all(timeout_s=120)
+    finally:
+        fleet.stop_all()
+    stats = emulator.stats()
+    assert {"shared-1", "shared-2", "grouped-1"} <= set(stats["users"])
+    accounts = stats["accounts"]
+    assert {DEFAULT_EMULATOR_TOKEN, "group-b"} <= set(accounts)
+    shared = sum(stats["users"][w]["read"] for w in ("shared-1", "shared-2"))
+    # test-user's reads (the fixture's client) count under the same default account too
+    assert accounts[DEFAULT_EMULATOR_TOKEN]["read"] >= shared > 0
+    assert accounts["group-b"]["read"] == stats["users"]["grouped-1"]["read"] > 0

@@ -35,7 +35,7 @@ def test_a_late_write_lands_after_the_read_back_and_after_later_writes(
     client = gclient_factory(user="w1", policy=ONE_TRY)
     sheet = client.open_by_key(spreadsheet.id).sheet1
     sheet.update([["before"]], "A1")
-    armed = emulator.arm_fault("late", method="PUT", body="late-one", delay_ms=400)
+    armed = emulator.arm_fault("late", method="PUT", body="late-one", delay_ms=2000)
     assert armed["kind"] == "late" and armed["times"] == 1
     with pytest.raises(SheetsError) as caught:  # values.update is idempotent: a plain 503
         sheet.update([["late-one"]], "A1")
@@ -57,7 +57,7 @@ def test_a_late_append_is_ambiguous_to_the_agent_and_lands_once(
     emulator: EmulatorServer, spreadsheet: gspread.Spreadsheet, gclient_factory: ClientFactory
 ) -> None:
     sheet = gclient_factory(user="w1", policy=ONE_TRY).open_by_key(spreadsheet.id).sheet1
-    emulator.arm_fault("late", path=":append", delay_ms=300, answer="cut")
+    emulator.arm_fault("late", path=":append", delay_ms=2000, answer="cut")
     with pytest.raises(AmbiguousWriteError):
         sheet.append_row(["task-1"])
     assert sheet.col_values(1) == []
@@ -69,7 +69,7 @@ def test_a_late_write_whose_answer_outlives_the_client_timeout(
     emulator: EmulatorServer, spreadsheet: gspread.Spreadsheet
 ) -> None:
     spreadsheet.sheet1.update([["old"]], "A1")
-    emulator.arm_fault("late", path="/values/", method="PUT", delay_ms=1500, answer="timeout")
+    emulator.arm_fault("late", path="/values/", method="PUT", delay_ms=3000, answer="timeout")
     url = f"{emulator.url}/v4/spreadsheets/{spreadsheet.id}/values/Sheet1!A1"
     with pytest.raises(requests.Timeout):
         requests.put(

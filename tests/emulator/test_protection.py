@@ -168,7 +168,8 @@ def test_editors_warning_only_and_requesting_user_can_edit(
     seen = theirs.fetch_sheet_metadata()["sheets"][0]["protectedRanges"]
     assert [p.get("requestingUserCanEdit") for p in mine] == [True, True]
     assert mine[0]["editors"] == {"users": ["owner@emulator.invalid"]}
-    assert [p.get("requestingUserCanEdit") for p in seen] == [None, None]
+    # Anyone may edit a warning-only range; only editors see who the editors are.
+    assert [p.get("requestingUserCanEdit") for p in seen] == [None, True]
     assert all("editors" not in p for p in seen)  # shown only to those who can edit
     # The owner names the robot an editor (tokens map to accounts: robot's key is "robot").
     emulator.register_tokens({"robot": "robot@example.org"})
@@ -193,3 +194,32 @@ def test_editors_warning_only_and_requesting_user_can_edit(
     assert seen[0]["editors"] == {"users": ["robot@example.org"]}
     sh.sheet1.update([["owner still"]], "B1")  # not listed, but the creator
     assert {p["protectedRangeId"] for p in seen} == {pid, warned}
+
+
+def test_columns_left_of_a_protection_move_it_columns_inside_are_refused(
+    owner: gspread.Client, robot: gspread.Client
+) -> None:
+    sh = owner.create("columns")
+    sh.sheet1.update([["ID", "Lease", "Notes"], ["t1", "l1", "n1"]], "A1")
+    lease = {"sheetId": 0, "startColumnIndex": 1, "endColumnIndex": 2}  # column B
+    _protect(sh, lease)
+    theirs = robot.open_by_key(sh.id)
+
+    def columns(kind: str, start: int) -> dict[str, Any]:
+        span = {"sheetId": 0, "dimension": "COLUMNS", "startIndex": start, "endIndex": start + 1}
+        return {kind: {"range": span}}
+
+    theirs.batch_update({"requests": [columns("insertDimension", 0)]})  # left of it: allowed
+    moved = sh.fetch_sheet_metadata()["sheets"][0]["protectedRanges"][0]["range"]
+    assert (moved["startColumnIndex"], moved["endColumnIndex"]) == (2, 3)
+    assert sh.sheet1.get_all_values()[1] == ["", "t1", "l1", "n1"]
+    tab = theirs.sheet1
+    tab.update([["n2"]], "D2")  # Notes, now column D: free
+    code, message, _ = api_error(lambda: tab.update([["l2"]], "C2"))  # Lease, now column C
+    assert (code, message) == (400, PROTECTED)
+    code, message, _ = api_error(
+        lambda: theirs.batch_update({"requests": [columns("deleteDimension", 2)]})
+    )
+    assert code == 400 and message.endswith(PROTECTED)  # deleting the protected column
+    theirs.batch_update({"requests": [columns("deleteDimension", 0)]})  # left again: allowed
+    assert sh.sheet1.get_all_values()[1] == ["t1", "l1", "n2"]

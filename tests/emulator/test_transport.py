@@ -5,6 +5,7 @@ stats and JSON as over HTTP."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import gspread
@@ -109,6 +110,10 @@ def test_same_json_quota_and_faults_as_over_http(emulator: EmulatorServer) -> No
             timeout=0.2,
         )
     assert emulator.stats()["faults"]["by_kind"] == {"lost_cut": 1, "late": 1}
+    deadline = time.monotonic() + 10  # let the late write land before the next test resets
+    while emulator.stats()["late_writes"]["applied"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sh.sheet1.acell("A1").value == "late"
 
 
 def test_the_agent_sees_a_cut_in_process_as_ambiguous(unstarted: EmulatorServer) -> None:
@@ -137,3 +142,28 @@ def test_google_api_python_client_in_process(unstarted: EmulatorServer) -> None:
     assert caught.value.resp.status == 404
     assert json.loads(caught.value.content)["error"]["status"] == "NOT_FOUND"
     assert unstarted.stats()["accounts"]["bob"] == {"read": 2, "write": 2, "drive": 0}
+
+
+def test_google_api_python_client_in_process_answers_as_over_http(
+    emulator: EmulatorServer,
+) -> None:
+    over_http = sheets_service(emulator, token="same")
+    in_process = sheets_service(emulator, token="same", in_process=True)
+    key = over_http.spreadsheets().create(body={}).execute()["spreadsheetId"]
+    answers = []
+    for service in (over_http, in_process):
+        meta = service.spreadsheets().get(spreadsheetId=key).execute()
+        with pytest.raises(HttpError) as caught:
+            service.spreadsheets().values().get(spreadsheetId=key, range="Nope!A1").execute()
+        answers.append((meta, caught.value.resp.status, json.loads(caught.value.content)))
+    assert answers[0] == answers[1]
+    assert answers[0][1] == 400
+    emulator.configure(quota=True, per_user_per_minute=2)
+    emulator.reset(stats_only=True)
+    values = in_process.spreadsheets().values()
+    values.get(spreadsheetId=key, range="A1").execute()
+    over_http.spreadsheets().values().get(spreadsheetId=key, range="A1").execute()
+    with pytest.raises(HttpError) as caught:
+        values.get(spreadsheetId=key, range="A1").execute(num_retries=0)
+    assert caught.value.resp.status == 429  # one account's budget, whichever transport
+    assert emulator.stats()["accounts"]["same"]["read"] == 3

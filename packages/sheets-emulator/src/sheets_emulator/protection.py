@@ -12,14 +12,13 @@ is covered by one check:
 * rows deleted, moved (sortRange, deleteDuplicates) or inserted inside a protected box;
 * for a whole-sheet protection, also a change of the grid's size, and deleting the sheet.
 
-Inserting rows above a protected range moves it, as in Google; inserting or deleting *columns*
-left of a protected box shifts its cells and is refused (a simplification, see docs/emulator.md).
+Inserting rows above or columns left of a protected range moves it, as in Google; inserting or
+deleting rows or columns inside it is refused.
 The account a request acts for is :data:`ACCOUNT`, set by the application around each handler.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -56,7 +55,11 @@ def present(ss: Spreadsheet, item: JSON, account: str | None) -> JSON:
     """A protection as ``account`` sees it: ``requestingUserCanEdit`` for them, and ``editors``
     only for those who can edit (Google shows editors only to users with edit access)."""
     out = dict(item)
-    if can_edit(ss, item, account):
+    if item.get("warningOnly"):  # "every user can edit data in the protected range"
+        out["requestingUserCanEdit"] = True
+        if not can_edit(ss, item, account):
+            out.pop("editors", None)
+    elif can_edit(ss, item, account):
         out["requestingUserCanEdit"] = True
     else:
         out.pop("requestingUserCanEdit", None)
@@ -114,19 +117,24 @@ def _inside(box: a1.Box, r: int, c: int) -> bool:
     return box.r0 <= r < box.r1 and box.c0 <= c < box.c1
 
 
-def _changed_cells(old: list[Row], new: list[Row]) -> Iterator[tuple[int, int]]:
-    before = {row.rid: row for row in old}
-    for r, row in enumerate(new):
-        was = before.get(row.rid)
-        if was is None:
-            for c, cell in enumerate(row.cells):
-                if cell is not None:
-                    yield r, c
-        elif was is not row and was.cells != row.cells:
-            width = max(len(was.cells), len(row.cells))
-            for c in range(width):
-                if was.get(c) is not row.get(c):
-                    yield r, c
+def _cells_changed(
+    old: list[Row], new: list[Row], before: a1.Box, after: a1.Box, allowed: list[a1.Box]
+) -> bool:
+    """Whether a cell inside the protected box (``after``, current coordinates) differs from the
+    cell it was (``before``: columns may have moved left or right of the box, with it)."""
+    dc = after.c0 - before.c0
+    was_by_rid = {row.rid: row for row in old}
+    for r in range(after.r0, min(after.r1, len(new))):
+        row = new[r]
+        was = was_by_rid.get(row.rid)
+        if was is row and dc == 0:
+            continue  # untouched by this write (rows are copied before their first change)
+        width = max(len(row.cells), len(was.cells) + dc if was is not None else 0)
+        for c in range(after.c0, min(after.c1, width)):
+            then = was.get(c - dc) if was is not None and c - dc >= 0 else None
+            if row.get(c) is not then and not any(_inside(b, r, c) for b in allowed):
+                return True
+    return False
 
 
 def _rows_moved(old: list[Row], new: list[Row], before: a1.Box, after: a1.Box) -> bool:
@@ -178,9 +186,9 @@ def _check_one(
     box_before = _box(sheet, before, ss)
     if box_after is None or box_before is None:
         return
+    if box_after.c1 - box_after.c0 != box_before.c1 - box_before.c0:
+        raise ApiError(400, PROTECTED_MESSAGE)  # columns inserted or deleted inside it
     if _rows_moved(old_rows, sheet.rows, box_before, box_after):
         raise ApiError(400, PROTECTED_MESSAGE)
-    allowed = _unprotected(after)
-    for r, c in _changed_cells(old_rows, sheet.rows):
-        if _inside(box_after, r, c) and not any(_inside(b, r, c) for b in allowed):
-            raise ApiError(400, PROTECTED_MESSAGE)
+    if _cells_changed(old_rows, sheet.rows, box_before, box_after, _unprotected(after)):
+        raise ApiError(400, PROTECTED_MESSAGE)
