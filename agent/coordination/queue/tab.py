@@ -1,7 +1,8 @@
 """A queue tab (Tasks or Sources) with its History and DLQ: claim, renew, finish, release.
 
-Every decision rests on the lease cell, changed only by compare-and-set (``findReplace`` on the
-lease column, pattern = exact old value, which contains the row's ID). Row numbers are used
+Every decision rests on the lease cell, changed only by compare-and-set (``findReplace`` over
+the whole tab, with a pattern that names the row's ID: the exact old value, any waiting copy of
+a task, or this session's claim renewed any number of times; see docs/protocol.md §1). Row numbers are used
 for two things only, both harmless when rows shift (see docs/protocol.md): choosing which
 window of rows to read, and rewriting the display columns (Status, Claimed At, Worker,
 Attempts) from the lease in the same cycle they were read.
