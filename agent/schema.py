@@ -80,6 +80,8 @@ WORKER_COLUMNS: tuple[Column, ...] = (
     STATUS,
     _col("tasks_processed", "Tasks Processed", "Tarefas Processadas"),
     _col("sources_processed", "Sources Processed", "Fontes Processadas"),
+    # Which account the agent signs in with: agents of one account share its quota.
+    _col("account", "Account", "Conta", system=True),
 )
 
 TASK_BASE: tuple[Column, ...] = (

@@ -14,6 +14,8 @@ from typing import Any
 from agent.clock import parse_utc_iso
 from agent.coordination.leadership import parse_leader_lease
 from agent.coordination.lease import LeaseParseError, parse_lease
+from agent.coordination.timing import Settings, fleet_timing
+from agent.errors import SheetsError
 from agent.schema import (
     ALL_TABS,
     LEADER_ELECTION,
@@ -54,9 +56,16 @@ Records = tuple[ColumnMap, list[dict[str, str]]]
 
 
 def snapshot(
-    gateway: SheetsGateway, *, stale_after_s: float = STALE_HEARTBEAT_SECONDS
+    gateway: SheetsGateway,
+    *,
+    stale_after_s: float = STALE_HEARTBEAT_SECONDS,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """Workers, leader, queue depths, rates and recent DLQ errors, as plain JSON data."""
+    """Workers, leader, queue depths, rates and recent DLQ errors, as plain JSON data.
+
+    With ``settings`` (the configured intervals and quotas), ``warnings`` also says where the
+    live agents of one account are too many for those leases to be renewed within its quota.
+    """
     now = time.time()
     present = [spec for spec in ALL_TABS if spec.title in gateway.tabs]
     tabs = _read_tabs(gateway, present)
@@ -75,7 +84,39 @@ def snapshot(
         "dlq": _recent_errors(tabs),
         "missing_tabs": [spec.title for spec in ALL_TABS if spec.title not in gateway.tabs],
     }
+    result["warnings"] = _fleet_warnings(result["workers"], settings) + _protected(gateway)
     return result
+
+
+def _fleet_warnings(workers: list[dict[str, Any]], settings: Settings | None) -> list[str]:
+    """One sentence per account whose live agents need longer leases than configured."""
+    if settings is None:
+        return []
+    per_account: dict[str, int] = {}
+    for worker in workers:
+        if worker["state"] == "active":
+            account = worker.get("account", "")
+            per_account[account] = per_account.get(account, 0) + 1
+    out = []
+    for account, agents in sorted(per_account.items()):
+        warning = fleet_timing(settings, agents).warning(settings)
+        if warning:
+            out.append(f"account {account or '(unnamed)'}: {warning}")
+    return out
+
+
+def _protected(gateway: SheetsGateway) -> list[str]:
+    """The agents' tabs that refuse this account's writes (one metadata read)."""
+    try:
+        protected = gateway.protections()
+    except SheetsError:
+        return []
+    own = {spec.title for spec in ALL_TABS}
+    return [
+        f"'{gateway.title_of(sheet_id)}' refuses this account's writes: {reason}"
+        for sheet_id, reason in sorted(protected.items())
+        if gateway.title_of(sheet_id) in own
+    ]
 
 
 def _read_tabs(gateway: SheetsGateway, present: Sequence[TabSpec]) -> dict[str, Records]:
@@ -131,6 +172,7 @@ def _workers(
                 "heartbeat_age_s": None if age is None else round(age, 1),
                 "tasks_processed": _int(record.get("tasks_processed", "")),
                 "sources_processed": _int(record.get("sources_processed", "")),
+                "account": record.get("account", ""),
             }
         )
     return workers

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from agent.cli.common import fail, logging_options, start
 from agent.errors import AgentError
+from agent.runtime.context import timing_settings
 from agent.sheets.gateway import SheetsGateway
 from agent.status import STATE_STYLE, snapshot
 
@@ -42,7 +43,9 @@ def render(data: dict[str, Any]) -> Group:
         f"leader: {leader['worker'] or '(none)'}  term {leader['term']}  "
         f"throughput {data['rates']['tasks_per_minute']} tasks/min"
     )
-    parts: list[Any] = [header, workers, queues]
+    parts: list[Any] = [header]
+    parts += [Text(f"warning: {w}", style="yellow") for w in data.get("warnings", [])]
+    parts += [workers, queues]
     if data["dlq"]:
         errors = Table(title="Recent DLQ errors")
         for column in ("tab", "name", "class", "error"):
@@ -77,7 +80,8 @@ def status(as_json: bool, watch: bool, interval: float, log_format: str, log_lev
     config = start(log_format, log_level)
     try:
         gateway = SheetsGateway.from_config(config)
-        data = snapshot(gateway)
+        settings = timing_settings(config)
+        data = snapshot(gateway, settings=settings)
     except AgentError as exc:
         fail(exc)
         return
@@ -93,8 +97,8 @@ def status(as_json: bool, watch: bool, interval: float, log_format: str, log_lev
             while True:
                 time.sleep(interval)
                 if as_json:
-                    click.echo(json.dumps(snapshot(gateway), ensure_ascii=False))
+                    click.echo(json.dumps(snapshot(gateway, settings=settings), ensure_ascii=False))
                 else:
-                    live.update(render(snapshot(gateway)))
+                    live.update(render(snapshot(gateway, settings=settings)))
         except KeyboardInterrupt:
             return

@@ -88,7 +88,7 @@ def _create_missing_tabs(gateway: SheetsGateway, report: InitReport) -> None:
                             "title": spec.title,
                             "gridProperties": {
                                 "rowCount": 1000,
-                                "columnCount": max(26, len(spec.columns)),
+                                "columnCount": len(spec.columns),
                                 "frozenRowCount": 1,
                             },
                         }

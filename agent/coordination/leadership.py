@@ -1,6 +1,8 @@
 """Leadership: one lease cell on the ``Leader Election`` tab, taken and renewed by CAS.
 
-Lease cell: ``<election name>|<term>|<owner or ->|<renewals>``. The term grows at every
+Lease cell: ``<election name>|<term>|<owner or ->|<renewals>[|<ttl s>]``; the optional last
+field is the lease length the holder promises to renew within (it grows with the fleet on one
+account, see :mod:`agent.coordination.timing`). The term grows at every
 takeover and is the fencing token leader work checks. Expiry is judged on this agent's
 monotonic clock from when it first saw the current value (see observer.py), never on wall
 clocks, so agents whose clocks disagree by minutes still never both lead: a holder stops
@@ -19,6 +21,7 @@ from typing import Any
 from agent.clock import utc_iso
 from agent.coordination.batch import WriteBatch
 from agent.coordination.cas import cas_request, occurrences, set_cell_request
+from agent.coordination.lease import MAX_TTL_S
 from agent.coordination.observer import LeaseObserver
 from agent.schema import LEADER_ELECTION, LEADER_ELECTION_NAME, ColumnMap
 from agent.sheets.gateway import SheetsGateway
@@ -39,10 +42,12 @@ class LeaderLease:
     term: int
     owner: str
     renewals: int
+    ttl_s: int = 0
 
     def encode(self) -> str:
         """The cell text."""
-        return f"{self.election}|{self.term}|{self.owner}|{self.renewals}"
+        text = f"{self.election}|{self.term}|{self.owner}|{self.renewals}"
+        return f"{text}|{self.ttl_s}" if self.ttl_s and self.owner != FREE else text
 
     @property
     def owner_name(self) -> str:
@@ -53,9 +58,13 @@ class LeaderLease:
 def parse_leader_lease(text: str) -> LeaderLease | None:
     """Parse a leader lease cell; ``None`` when it is not one."""
     parts = text.strip().split("|")
+    if len(parts) == 5 and parts[4].isdigit():
+        ttl, parts = min(int(parts[4]), MAX_TTL_S), parts[:4]
+    else:
+        ttl = 0
     if len(parts) != 4 or not parts[1].isdigit() or not parts[3].lstrip("-").isdigit():
         return None
-    return LeaderLease(parts[0], int(parts[1]), parts[2] or FREE, int(parts[3]))
+    return LeaderLease(parts[0], int(parts[1]), parts[2] or FREE, int(parts[3]), ttl)
 
 
 def initial_lease() -> str:
@@ -88,6 +97,8 @@ class LeaderElection:
         self.held: LeaderLease | None = None
         self._lock = threading.Lock()
         self.terms_won: list[int] = []
+        #: The lease length written into this agent's leadership (0: observers use their own).
+        self.ttl_s = 0
 
     # ------------------------------------------------------------------ state
     def is_leader(self) -> bool:
@@ -108,8 +119,13 @@ class LeaderElection:
         """The range the heartbeat reads for the election (whole tab; it has a row or two)."""
         return f"'{LEADER_ELECTION.title}'!A1:Z20"
 
-    def plan(self, values: Sequence[Sequence[str]], batch: WriteBatch) -> None:
-        """From a fresh read of the tab, add renewal or takeover (and display) to ``batch``."""
+    def plan(
+        self, values: Sequence[Sequence[str]], batch: WriteBatch, *, renew_only: bool = False
+    ) -> None:
+        """From a fresh read of the tab, add renewal or takeover (and display) to ``batch``.
+
+        ``renew_only`` (an agent that is stopping) keeps a leadership it holds but takes none.
+        """
         if not values:
             return
         self.cmap = column_map(LEADER_ELECTION, values)
@@ -124,9 +140,11 @@ class LeaderElection:
         self.seen = lease
         age = self.observer.observe("leader", text)
         if lease.owner == self.owner and lease.term == self.term:
-            new = LeaderLease(lease.election, lease.term, self.owner, lease.renewals + 1)
-        elif lease.owner == FREE or age >= self.lease_s:
-            new = LeaderLease(lease.election, lease.term + 1, self.owner, 0)
+            new = LeaderLease(
+                lease.election, lease.term, self.owner, lease.renewals + 1, self.ttl_s
+            )
+        elif not renew_only and (lease.owner == FREE or age >= max(self.lease_s, lease.ttl_s)):
+            new = LeaderLease(lease.election, lease.term + 1, self.owner, 0, self.ttl_s)
         else:
             if self.term and lease.term != self.term:
                 self._step_down("another agent took over")
@@ -174,7 +192,7 @@ class LeaderElection:
             self.term = new.term
             self.held = new
             # Counted from when the request left: the observers' clocks start later than that.
-            self._valid_until = sent_at + self.lease_s * SAFETY_FRACTION
+            self._valid_until = sent_at + max(self.lease_s, new.ttl_s) * SAFETY_FRACTION
 
     def _step_down(self, why: str) -> None:
         with self._lock:
@@ -188,11 +206,12 @@ class LeaderElection:
         sheet_id = self.gateway.tab(LEADER_ELECTION.title).sheet_id
         cells = {
             "worker_id": new.owner_name,
-            "expires_at": utc_iso(self._wall() + self.lease_s),
+            "expires_at": utc_iso(self._wall() + max(self.lease_s, new.ttl_s)),
             "term": str(new.term),
         }
         for key, text in cells.items():
-            batch.add(set_cell_request(sheet_id, row_number - 1, self.cmap.col(key), text))
+            request = set_cell_request(sheet_id, row_number - 1, self.cmap.col(key), text)
+            batch.add(request, display=True)
 
     def release(self) -> None:
         """Give up leadership at once (shutdown): the next agent need not wait for expiry."""

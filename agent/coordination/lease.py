@@ -3,7 +3,10 @@
 Format ``STATE|id|attempts|owner|stamp``:
 
 * ``PENDING|<id>|<attempts>|-|<not-before epoch s>`` waits in a queue tab (0 = now);
-* ``CLAIMED|<id>|<attempts>|<worker>#<session>|<claimed epoch s>.<renewals>`` is held;
+* ``CLAIMED|<id>|<attempts>|<worker>#<session>|<claimed epoch s>.<renewals>[|<ttl s>]`` is
+  held; the optional sixth field is the lease's length that the holder promises to renew
+  within (it grows with the fleet on one account, see :mod:`agent.coordination.timing`), and
+  observers wait at least that long before they take the row over;
 * ``DONE|<id>|<attempts>|<worker>#<session>|<completed epoch s>`` and ``FAILED|...`` are
   terminal and wait to be moved to History / DLQ.
 
@@ -19,6 +22,9 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from agent.schema import LEASE_SEPARATOR
+
+#: A lease length written by hand cannot hold a row for longer than a day.
+MAX_TTL_S = 86_400
 
 
 class LeaseState(str, Enum):
@@ -39,12 +45,19 @@ class Lease:
     attempts: int = 0
     owner: str = "-"
     stamp: str = "0"
+    #: The holder's promised lease length in seconds (CLAIMED only; 0 = the observer's own).
+    ttl_s: int = 0
 
     def encode(self) -> str:
         """The cell text."""
-        return LEASE_SEPARATOR.join(
-            (self.state.value, self.row_id, str(self.attempts), self.owner, self.stamp)
-        )
+        fields = [self.state.value, self.row_id, str(self.attempts), self.owner, self.stamp]
+        if self.ttl_s and self.state is LeaseState.CLAIMED:
+            fields.append(str(self.ttl_s))
+        return LEASE_SEPARATOR.join(fields)
+
+    def expires_after_s(self, own_lease_s: float) -> float:
+        """How long an observer waits, unchanged, before it may take this lease over."""
+        return max(own_lease_s, float(self.ttl_s))
 
     @property
     def owner_name(self) -> str:
@@ -67,21 +80,31 @@ class Lease:
         except ValueError:
             return 0.0
 
-    def claimed_by(self, owner: str, now_s: float | None = None) -> Lease:
+    def claimed_by(self, owner: str, now_s: float | None = None, ttl_s: int = 0) -> Lease:
         """This row claimed by ``owner``: one more attempt, a fresh stamp."""
         now = int(now_s if now_s is not None else time.time())
-        return Lease(LeaseState.CLAIMED, self.row_id, self.attempts + 1, owner, f"{now}.0")
+        return Lease(LeaseState.CLAIMED, self.row_id, self.attempts + 1, owner, f"{now}.0", ttl_s)
 
-    def renewed(self) -> Lease:
+    def renewed(self, ttl_s: int | None = None) -> Lease:
         """The same claim with the renewal counter bumped (so observers see it live)."""
         claimed, _, count = self.stamp.partition(".")
         next_count = int(count) + 1 if count.isdigit() else 1
-        return replace(self, stamp=f"{claimed}.{next_count}")
+        ttl = self.ttl_s if ttl_s is None else ttl_s
+        return replace(self, stamp=f"{claimed}.{next_count}", ttl_s=ttl)
+
+    def same_claim(self, other: Lease) -> bool:
+        """Whether ``other`` is this claim, renewed any number of times (or not at all)."""
+        return (
+            self.state is other.state is LeaseState.CLAIMED
+            and (self.row_id, self.attempts, self.owner)
+            == (other.row_id, other.attempts, other.owner)
+            and self.stamp.partition(".")[0] == other.stamp.partition(".")[0]
+        )
 
     def finished(self, state: LeaseState, now_s: float | None = None) -> Lease:
         """This claim turned terminal (DONE or FAILED) by its owner."""
         now = int(now_s if now_s is not None else time.time())
-        return replace(self, state=state, stamp=str(now))
+        return replace(self, state=state, stamp=str(now), ttl_s=0)
 
     def released(self, not_before_s: float = 0.0, *, refund: bool = False) -> Lease:
         """Back to PENDING, claimable after ``not_before_s``; ``refund`` un-counts this attempt."""
@@ -96,9 +119,12 @@ class LeaseParseError(ValueError):
 def parse_lease(text: str) -> Lease:
     """Parse a lease cell; raise :class:`LeaseParseError` naming what is wrong."""
     parts = text.strip().split(LEASE_SEPARATOR)
-    if len(parts) != 5:
+    if len(parts) not in (5, 6):
         raise LeaseParseError(f"expected 5 fields separated by '|', got {len(parts)}")
-    state_text, row_id, attempts_text, owner, stamp = parts
+    state_text, row_id, attempts_text, owner, stamp = parts[:5]
+    ttl_text = parts[5] if len(parts) == 6 else "0"
+    if not ttl_text.isdigit():
+        raise LeaseParseError(f"lease length {ttl_text!r} is not a number of seconds")
     try:
         state = LeaseState(state_text)
     except ValueError:
@@ -107,7 +133,8 @@ def parse_lease(text: str) -> Lease:
         raise LeaseParseError("empty row id")
     if not attempts_text.isdigit():
         raise LeaseParseError(f"attempts {attempts_text!r} is not a number")
-    return Lease(state, row_id, int(attempts_text), owner or "-", stamp or "0")
+    ttl = min(int(ttl_text), MAX_TTL_S) if state is LeaseState.CLAIMED else 0
+    return Lease(state, row_id, int(attempts_text), owner or "-", stamp or "0", ttl)
 
 
 def pending(row_id: str, attempts: int = 0) -> Lease:

@@ -48,9 +48,11 @@ class WorkerBeat:
 class WorkerRegistry:
     """This agent's row in the Workers tab."""
 
-    def __init__(self, gateway: SheetsGateway, name: str) -> None:
+    def __init__(self, gateway: SheetsGateway, name: str, account: str = "") -> None:
         self.gateway = gateway
         self.name = name
+        #: The account this agent signs in as (see :mod:`agent.sheets.identity`).
+        self.account = account
         self.worker_id = ""
         self.counters = WorkerCounters()
         self.cmap: ColumnMap | None = None
@@ -63,7 +65,7 @@ class WorkerRegistry:
     def register(self) -> str:
         """Find this name's row (resume its UUID and counters) or append one; return the ID."""
         (values,) = self.gateway.read([self.read_range()])
-        self.cmap = column_map(WORKERS, values)
+        self.cmap = _workers_map(values)
         for row in values[1:]:
             if self._cell(row, "worker_name") == self.name and self._cell(row, "worker_id"):
                 self.worker_id = self._cell(row, "worker_id")
@@ -105,14 +107,40 @@ class WorkerRegistry:
         """Add this worker's display cells to ``batch`` from a fresh read; False if row gone."""
         if not values:
             return False
-        self.cmap = column_map(WORKERS, values)
+        self.cmap = _workers_map(values)
         sheet_id = self.gateway.tab(WORKERS.title).sheet_id
         for offset, row in enumerate(values[1:]):
             if self._cell(row, "worker_id") == self.worker_id:
                 for key, text in self._display(status).items():
-                    batch.add(set_cell_request(sheet_id, offset + 1, self.cmap.col(key), text))
+                    batch.add(
+                        set_cell_request(sheet_id, offset + 1, self.cmap.col(key), text),
+                        display=True,
+                    )
                 return True
         return False
+
+    def census(self, values: Sequence[Sequence[str]], max_age_s: float, now_s: float) -> int:
+        """How many live agents (this one included) share this agent's account.
+
+        Live: ACTIVE with a heartbeat at most ``max_age_s`` old. A row without an account
+        (written by an older agent, or a tab without the column) counts as sharing it: when
+        in doubt, pace as if the budget were shared.
+        """
+        if self.cmap is None:
+            return 1
+        live = 0
+        for row in values[1:]:
+            if self._cell(row, "worker_id") == self.worker_id:
+                continue
+            if self._cell(row, "status") != WorkerStatus.ACTIVE.value:
+                continue
+            beat = parse_utc_iso(self._cell(row, "last_heartbeat"))
+            if beat is None or now_s - beat > max_age_s:
+                continue
+            account = self._cell(row, "account")
+            if not account or not self.account or account == self.account:
+                live += 1
+        return live + 1
 
     def active_count(self, values: Sequence[Sequence[str]]) -> int:
         """How many rows of a fresh Workers read are ACTIVE."""
@@ -157,7 +185,11 @@ class WorkerRegistry:
                 "status": status.value,
                 "tasks_processed": str(self.counters.tasks),
                 "sources_processed": str(self.counters.sources),
+                **({"account": self.account} if self._has_account_column() else {}),
             }
+
+    def _has_account_column(self) -> bool:
+        return self.cmap is not None and "account" in self.cmap.index
 
     def _cell(self, row: Sequence[str], key: str) -> str:
         assert self.cmap is not None
@@ -165,6 +197,13 @@ class WorkerRegistry:
         if position is None or position >= len(row):
             return ""
         return str(row[position]).strip()
+
+
+def _workers_map(values: Sequence[Sequence[str]]) -> ColumnMap:
+    """The Workers column map; every column but Account (added by this version) required."""
+    cmap = column_map(WORKERS, values, require=False)
+    cmap.require([c.key for c in WORKERS.columns if c.key != "account"])
+    return cmap
 
 
 def _int(text: str) -> int:

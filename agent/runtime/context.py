@@ -17,10 +17,12 @@ import gspread
 from agent.config import Config
 from agent.coordination.leadership import LeaderElection
 from agent.coordination.queue import QueueTab
+from agent.coordination.timing import Settings
 from agent.coordination.workers import WorkerRegistry
 from agent.runtime.heartbeat import Heartbeat, Holdings
 from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.identity import account_label
 
 
 @dataclass
@@ -41,6 +43,18 @@ class AgentContext:
     def stopping(self) -> bool:
         """Whether shutdown has begun."""
         return self.stop.is_set()
+
+
+def timing_settings(config: Config) -> Settings:
+    """The configured intervals and quotas that :mod:`agent.coordination.timing` starts from."""
+    return Settings(
+        heartbeat_s=config.heartbeat_seconds,
+        lease_s=config.lease_seconds,
+        leader_lease_s=config.leader_lease_seconds,
+        poll_s=config.poll_seconds,
+        read_per_minute=config.read_quota_per_minute,
+        write_per_minute=config.write_quota_per_minute,
+    )
 
 
 def build_context(
@@ -80,10 +94,10 @@ def build_context(
         compacts=True,  # only the leader thread touches Sources
         protect_raw_rows=True,  # URLs typed by hand wait there for an ID
     )
-    registry = WorkerRegistry(gateway, config.worker_name)
+    registry = WorkerRegistry(gateway, config.worker_name, account_label(gateway.client))
     election = LeaderElection(gateway, owner, config.leader_lease_seconds)
     heartbeat = Heartbeat(
-        gateway, registry, election, (tasks, sources), stop, config.heartbeat_seconds
+        gateway, registry, election, (tasks, sources), stop, timing_settings(config)
     )
     context = AgentContext(
         config=config,

@@ -4,22 +4,32 @@ agent holds, and leadership.
 It owns the registry of held claims and the lock that guards them: whoever adds or drops a
 claim (the loop, the leader's duties, the stop sequence) does it under :attr:`Holdings.lock`,
 so a renewal never races a finish or a release of the same row.
+
+Its requests are lease-critical: they may take the token that the pacing keeps back from
+polls and claims (:func:`agent.sheets.pacing.critical`). From each read of the Workers tab it
+counts the live agents on its own account and re-times the agent for that fleet
+(:mod:`agent.coordination.timing`): its share of the account's quota, the heartbeat interval,
+and the lease length written into claims and leadership.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from agent.coordination.batch import WriteBatch
 from agent.coordination.leadership import LeaderElection
 from agent.coordination.queue import Claim, QueueTab
+from agent.coordination.timing import FleetTiming, Settings, fleet_timing
 from agent.coordination.workers import WorkerRegistry
-from agent.errors import AgentError
+from agent.errors import AgentError, SheetsError
 from agent.schema import WorkerStatus
+from agent.sheets.client import PacedHTTPClient
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.pacing import critical
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +66,7 @@ class Heartbeat:
         election: LeaderElection,
         queues: tuple[QueueTab, QueueTab],
         stopping: threading.Event,
-        interval_s: float,
+        settings: Settings,
     ) -> None:
         self.gateway = gateway
         self.registry = registry
@@ -65,11 +75,16 @@ class Heartbeat:
         self.holdings = Holdings()
         self.tasks.holds = lambda row_id: row_id in self.holdings.tasks
         self.sources.holds = lambda row_id: row_id in self.holdings.sources
-        self.interval_s = interval_s
-        self._stopping = stopping  # the agent's: leadership is not renewed once it is set
+        self.settings = settings
+        self.timing: FleetTiming = fleet_timing(settings, 1)
+        self._stopping = stopping  # the agent's: once set, leadership is only renewed, not taken
+        #: Whether leadership is still wanted while stopping (the leader's duties still run).
+        self.keep_leading: Callable[[], bool] = lambda: False
         self.last_monotonic = 0.0
         #: Active agents seen by the last heartbeat (the claim window is sized by it).
         self.active_workers = 1
+        self._full_rates: dict[str, float] = {}
+        self._apply_timing()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -87,6 +102,11 @@ class Heartbeat:
         if self._thread is not None:
             self._thread.join(timeout=timeout_s)
 
+    @property
+    def interval_s(self) -> float:
+        """Seconds between heartbeats, for the fleet last seen."""
+        return self.timing.heartbeat_s
+
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
             try:
@@ -98,21 +118,64 @@ class Heartbeat:
 
     def send(self, status: WorkerStatus = WorkerStatus.ACTIVE) -> None:
         """One read and one write: worker row, every lease renewal, leadership."""
-        workers, leader = self.gateway.read(
-            [self.registry.read_range(), self.election.header_range()]
-        )
-        with self.holdings.lock:
-            batch = WriteBatch()
-            if not self.registry.plan(workers, batch, status):
-                self.registry.restore_row(status)
-            self._note_active_workers(workers)
-            self.tasks.renew_requests(list(self.holdings.tasks.values()), batch)
-            self.sources.renew_requests(list(self.holdings.sources.values()), batch)
-            if not self._stopping.is_set():
-                self.election.plan(leader, batch)
-            batch.flush(self.gateway)
-            self.holdings.drop_lost()
+        with critical():
+            workers, leader = self.gateway.read(
+                [self.registry.read_range(), self.election.header_range()]
+            )
+            self._retime(workers)
+            with self.holdings.lock:
+                batch = WriteBatch()
+                if not self.registry.plan(workers, batch, status):
+                    self._restore_row(status)
+                self._note_active_workers(workers)
+                self.tasks.renew_requests(list(self.holdings.tasks.values()), batch)
+                self.sources.renew_requests(list(self.holdings.sources.values()), batch)
+                stopping = self._stopping.is_set()
+                if not stopping or self.keep_leading():
+                    self.election.plan(leader, batch, renew_only=stopping)
+                batch.flush(self.gateway)
+                self.holdings.drop_lost()
         self.last_monotonic = time.monotonic()
+
+    def _restore_row(self, status: WorkerStatus) -> None:
+        """Append this worker's row again; a refusal (a protected tab) never stops renewals."""
+        try:
+            self.registry.restore_row(status)
+        except SheetsError as exc:
+            log.warning("cannot restore this worker's row in 'Workers': %s", exc)
 
     def _note_active_workers(self, workers: Sequence[Sequence[str]]) -> None:
         self.active_workers = max(1, self.registry.active_count(workers))
+
+    def _retime(self, workers: Sequence[Sequence[str]]) -> None:
+        """Re-time the agent for the live agents on its account (from this heartbeat's read)."""
+        # Live: a heartbeat within three of the slowest intervals this fleet size allows.
+        max_age = 3 * max(self.timing.heartbeat_s, self.settings.heartbeat_s) + 60
+        agents = self.registry.census(workers, max_age, time.time())
+        if agents == self.timing.agents:
+            return
+        was_stretched = self.timing.stretched
+        self.timing = fleet_timing(self.settings, agents)
+        self._apply_timing()
+        warning = self.timing.warning(self.settings)
+        if warning:
+            log.warning("%s", warning)
+        elif was_stretched:
+            log.info("%d agents on this account: configured leases fit again", agents)
+
+    def _apply_timing(self) -> None:
+        timing = self.timing
+        http = self.gateway.client.http_client
+        if isinstance(http, PacedHTTPClient):
+            if not self._full_rates:  # what the client was built for: never exceeded
+                self._full_rates = {k: b.per_minute for k, b in http.buckets.items()}
+            for kind, share in (
+                ("read", timing.read_per_minute),
+                ("write", timing.write_per_minute),
+            ):
+                http.buckets[kind].resize(min(share, self._full_rates[kind]))
+        stretched = timing.lease_s > self.settings.lease_s
+        self.tasks.set_lease_ttl(math.ceil(timing.lease_s) if stretched else 0)
+        self.sources.set_lease_ttl(math.ceil(timing.lease_s) if stretched else 0)
+        leader_stretched = timing.leader_lease_s > self.settings.leader_lease_s
+        self.election.ttl_s = math.ceil(timing.leader_lease_s) if leader_stretched else 0

@@ -51,6 +51,10 @@ class LeaderDuties:
         self._thread = threading.Thread(target=self.loop, name="leader", daemon=True)
         self._thread.start()
 
+    def running(self) -> bool:
+        """Whether the leader thread is still at work (it may finish a cycle after a stop)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def join(self, timeout_s: float) -> None:
         """Wait for the leader thread to end (it ends once the agent stops)."""
         if self._thread is not None:

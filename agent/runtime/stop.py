@@ -1,7 +1,10 @@
 """The stop sequence, in one place: what the first signal, closing, and the second signal do.
 
 * :meth:`StopSequence.request` (the first SIGINT/SIGTERM): claim no more work; the running
-  callbacks finish. Today the heartbeat stops here too.
+  callbacks finish, and the heartbeat goes on renewing their leases until the last one ends,
+  however long that takes (a download longer than the lease is never taken over by another
+  agent meanwhile). Leadership is handed back as soon as the leader's current duty ends,
+  rather than left to lapse.
 * :meth:`StopSequence.close`: after the loop has returned, give back unstarted claims, tidy the
   Tasks tab, release leadership, stop the heartbeat and mark the worker ``INACTIVE``.
 * :meth:`StopSequence.abort` (the second signal): give back every claim at once.
@@ -10,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from agent.errors import AgentError
 from agent.runtime.context import AgentContext
@@ -36,9 +40,20 @@ class StopSequence:
         self._closed = False
 
     def request(self) -> None:
-        """Stop claiming new work; running callbacks finish."""
+        """Stop claiming new work; running callbacks finish while their leases are renewed."""
+        if self.ctx.stop.is_set():
+            return
         self.ctx.stop.set()
-        self.heartbeat.stop()
+        threading.Thread(target=self._resign, name="resign", daemon=True).start()
+
+    def _resign(self) -> None:
+        """Release leadership once the leader's duties have returned (a background step)."""
+        self.leader.join(timeout_s=self.ctx.config.leader_lease_seconds)
+        with self.ctx.holdings.lock:
+            try:
+                self.ctx.election.release()
+            except AgentError as exc:  # it lapses instead; the next leader waits it out
+                log.warning("could not release leadership: %s", exc)
 
     def close(self) -> None:
         """Finish gracefully: give back unstarted claims, go INACTIVE, release leadership."""
@@ -47,6 +62,7 @@ class StopSequence:
         self._closed = True
         ctx = self.ctx
         self.request()
+        self.heartbeat.stop()  # every callback has ended: nothing is left to renew
         self.leader.join(timeout_s=ctx.config.lease_seconds)
         self.runner.release_buffer()
         with ctx.holdings.lock:
@@ -68,6 +84,7 @@ class StopSequence:
         """Give back every claim (running ones too) at once: the second signal."""
         ctx = self.ctx
         self.request()
+        self.heartbeat.stop()
         held = ctx.holdings
         with held.lock:
             ctx.tasks.release(list(held.tasks.values()))

@@ -69,7 +69,7 @@ class TaskRunner:
             if finishing:
                 finishing.clear()
             if not won:
-                poll_s = self.ctx.config.poll_seconds
+                poll_s = self.heartbeat.timing.poll_s  # the share of reads an idle agent has
                 self._claim_idle_s = min(poll_s, max(self._claim_idle_s * 2, 0.2))
                 self.claim_not_before = time.monotonic() + self._claim_idle_s
             else:
@@ -134,7 +134,9 @@ class TaskRunner:
             if ctx.tasks.has_tombstones:
                 ctx.tasks.flush_tombstones()
         tasks, _ = ctx.tasks.read_window(2, 1000)
-        if ctx.tasks.tombstones_seen:  # the leader may be gone: leave the tab clean
+        # The leader may be gone: leave the tab clean (of the tombstones it is safe to remove;
+        # those below a person's row wait, see docs/protocol.md §5).
+        if ctx.tasks.removable_tombstones:
             ctx.tasks.remove_tombstones()
             return False
         sources, _ = ctx.sources.read_window(2, 1000)

@@ -19,6 +19,7 @@ from agent.errors import AuthError, SchemaError, SheetsError
 from agent.sheets.a1 import first_row_of, quote_title
 from agent.sheets.auth import AuthSettings
 from agent.sheets.client import CallStats, PacedHTTPClient, make_client
+from agent.sheets.refusals import RefusedWrites, describe_protections
 
 #: Google recommends at most 2 MB per request; stay a little under.
 MAX_PAYLOAD_BYTES = 1_800_000
@@ -74,6 +75,8 @@ class SheetsGateway:
                 "UNAUTHENTICATED: the token is unknown, revoked or expired)",
             ) from None
         self.tabs: dict[str, SheetInfo] = {}
+        #: Tabs whose (display) writes Google refuses: protected, deleted, out of range.
+        self.refusals = RefusedWrites()
         self.refresh()
 
     def _who(self) -> str:
@@ -115,6 +118,25 @@ class SheetsGateway:
                 row_count=int(grid.get("rowCount", 0)),
                 column_count=int(grid.get("columnCount", 0)),
             )
+
+    def title_of(self, sheet_id: int) -> str:
+        """The title of the tab with ``sheet_id`` as last seen ('' when unknown)."""
+        for info in self.tabs.values():
+            if info.sheet_id == sheet_id:
+                return info.title
+        return ""
+
+    def protections(self) -> dict[int, str]:
+        """Tabs with a protection this account may not edit, by sheet ID (one read)."""
+        fields = (
+            "sheets(properties(sheetId,title),protectedRanges(protectedRangeId,range,"
+            "description,warningOnly,requestingUserCanEdit))"
+        )
+        try:
+            meta = self.spreadsheet.fetch_sheet_metadata(params={"fields": fields})
+        except APIError as exc:
+            raise _sheets_error(exc, "get protections") from None
+        return describe_protections(meta)
 
     def tab(self, title: str) -> SheetInfo:
         """The cached info of tab ``title``; :class:`SchemaError` when it does not exist."""

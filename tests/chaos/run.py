@@ -41,7 +41,7 @@ from agent.schema import (
     TASKS_HISTORY,
     ColumnMap,
 )
-from agent.sheets.a1 import column_letter, column_range, quote_title
+from agent.sheets.a1 import column_range
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.table import read_maps
 from tests.chaos.person import JUNK_ID, NOTES
@@ -54,7 +54,7 @@ from tests.chaos.processes import (
 from tests.chaos.report import ChaosReport, Event, build_report
 from tests.chaos.settings import ChaosSettings
 from tests.coordination.addon import AddonServer
-from tests.coordination.harness import AgentProcess, make_sheet
+from tests.coordination.harness import AgentProcess, add_user_column, make_sheet
 
 
 @dataclass
@@ -108,9 +108,7 @@ class ChaosRun:
         self.emulator.start()
         client = unpaced_client("chaos-setup", self.emulator.host)
         sheet = make_sheet(client)
-        (header,) = sheet.read([f"{quote_title(TASKS.title)}!1:1"])
-        notes_at = f"{quote_title(TASKS.title)}!{column_letter(len(header[0]))}1"
-        sheet.write_values([(notes_at, [[NOTES]])])
+        add_user_column(sheet, TASKS, NOTES)
         add_sources(sheet, self.catalog.initial_urls())
         monitor = unpaced_client("chaos-monitor", self.emulator.host)
         self.monitor = SheetsGateway(monitor, sheet.spreadsheet_id)

@@ -25,6 +25,7 @@ from agent.schema import (
     Language,
     TabSpec,
 )
+from agent.sheets.a1 import column_letter, quote_title
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.table import read_maps, read_table
 
@@ -141,6 +142,22 @@ class Fleet(AgentFleet):
 def read_tab(gateway: SheetsGateway, spec: TabSpec) -> tuple[ColumnMap, list[dict[str, str]]]:
     """Every data row of a tab, as dicts keyed by column key (blank rows skipped)."""
     return read_table(gateway, spec)
+
+
+def add_user_column(gateway: SheetsGateway, spec: TabSpec, header: str) -> str:
+    """Add a column of a person's own after the last one, as the Sheets UI does (the grid
+    grows by a column first: writing past the grid is refused); return its letter."""
+    (values,) = gateway.read([f"{quote_title(spec.title)}!1:1"])
+    width = len(values[0]) if values else 0
+    info = gateway.tab(spec.title)
+    if info.column_count <= width:
+        gateway.batch_update(
+            [{"appendDimension": {"sheetId": info.sheet_id, "dimension": "COLUMNS", "length": 1}}]
+        )
+        gateway.refresh()
+    letter = column_letter(width)
+    gateway.write_values([(f"{quote_title(spec.title)}!{letter}1", [[header]])])
+    return letter
 
 
 def header_map(gateway: SheetsGateway, spec: TabSpec) -> ColumnMap:

@@ -13,10 +13,17 @@ import threading
 from sheets_emulator import EmulatorServer
 
 from agent.schema import TASKS, TASKS_HISTORY, ColumnMap
-from agent.sheets.a1 import column_letter, quote_title
+from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.table import read_maps
-from tests.coordination.harness import Fleet, check_drained, overlaps, read_tab, seed_tasks
+from tests.coordination.harness import (
+    Fleet,
+    add_user_column,
+    check_drained,
+    overlaps,
+    read_tab,
+    seed_tasks,
+)
 
 NOTES = "My Notes"
 
@@ -138,9 +145,7 @@ def _text(cell: object) -> str:
 def test_hand_edits_while_agents_run(
     emulator: EmulatorServer, sheet: SheetsGateway, fleet: Fleet
 ) -> None:
-    (header,) = sheet.read([f"{quote_title(TASKS.title)}!1:1"])
-    width = len(header[0])
-    sheet.write_values([(f"{quote_title(TASKS.title)}!{column_letter(width)}1", [[NOTES]])])
+    add_user_column(sheet, TASKS, NOTES)
     ids = set(seed_tasks(sheet, 300))
     person = Person(emulator, sheet, seed=11)
     person.start()

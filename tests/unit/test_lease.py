@@ -83,3 +83,43 @@ def test_lease_dataclass_is_frozen() -> None:
     lease = Lease(LeaseState.PENDING, "x")
     with pytest.raises(AttributeError):
         lease.attempts = 3  # type: ignore[misc]
+
+
+def test_a_claim_carries_the_lease_length_its_holder_renews_within() -> None:
+    lease = pending("3f2a").claimed_by("w1#s1", now_s=1_700_000_000, ttl_s=240)
+    assert lease.encode() == "CLAIMED|3f2a|1|w1#s1|1700000000.0|240"
+    assert parse_lease(lease.encode()) == lease
+    assert lease.renewed().encode() == "CLAIMED|3f2a|1|w1#s1|1700000000.1|240"
+    assert lease.renewed(ttl_s=300).ttl_s == 300
+    assert lease.expires_after_s(120) == 240 and lease.expires_after_s(600) == 600
+    assert lease.same_claim(lease.renewed().renewed(ttl_s=60))
+    assert not lease.same_claim(lease.finished(LeaseState.DONE, now_s=1_700_000_100))
+    done = lease.finished(LeaseState.DONE, now_s=1_700_000_100)
+    assert done.encode() == "DONE|3f2a|1|w1#s1|1700000100", "terminal leases carry no length"
+    assert parse_lease("CLAIMED|x|1|w#s|1.0|999999").ttl_s == 86_400, "capped at a day"
+    with pytest.raises(LeaseParseError, match="lease length"):
+        parse_lease("CLAIMED|x|1|w#s|1.0|soon")
+
+
+def test_renewal_and_pending_patterns_match_what_they_say() -> None:
+    from agent.coordination.cas import any_pending_pattern, any_renewal_pattern
+
+    lease = pending("ab-1").claimed_by("w#s", now_s=1700, ttl_s=0)
+    renewal = any_renewal_pattern("CLAIMED", "ab-1", 1, "w#s", "1700")
+    for text, expected in [
+        (lease.encode(), True),
+        (lease.renewed().renewed().encode(), True),
+        (lease.renewed(ttl_s=240).encode(), True),
+        ("CLAIMED|ab-1|2|w#s|1700.0", False),  # another attempt is another claim
+        ("CLAIMED|ab-1|1|w#t|1700.0", False),  # another session
+        ("CLAIMED|ab-1|1|w#s|17001.0", False),
+    ]:
+        assert bool(re.fullmatch(renewal[1:-1], text)) is expected, text
+    waiting = any_pending_pattern("ab-1")
+    for text, expected in [
+        ("PENDING|ab-1|0|-|0", True),
+        ("PENDING|ab-1|2|-|1799999999", True),
+        ("PENDING|ab-12|0|-|0", False),
+        (lease.encode(), False),
+    ]:
+        assert bool(re.fullmatch(waiting[1:-1], text)) is expected, text

@@ -90,3 +90,38 @@ def test_never_connected_is_retryable_even_for_writes() -> None:
     exc = requests.ConnectionError(inner)
     assert classify_exception(exc, idempotent=False) is FailureKind.RETRY
     assert classify_exception(requests.ReadTimeout(), idempotent=False) is FailureKind.AMBIGUOUS
+
+
+def test_ordinary_requests_leave_the_last_token_to_critical_ones() -> None:
+    from agent.sheets.pacing import critical
+
+    clock = FakeClock()
+    bucket = TokenBucket(6, clock=clock, sleep=clock.sleep)  # capacity 2: one spare token
+    assert bucket.acquire() == 0.0  # the spare one
+    with critical():
+        assert bucket.acquire() == 0.0, "the reserved token is there for a renewal"
+    # From an empty bucket an ordinary request waits for two tokens, a critical one for one.
+    waits = {}
+    for lane in ("ordinary", "critical"):
+        clock = FakeClock()
+        bucket = TokenBucket(6, clock=clock, sleep=clock.sleep)
+        bucket.acquire()
+        bucket.acquire(critical=True)
+        waits[lane] = bucket.acquire(critical=lane == "critical")
+    assert 0 < waits["critical"] < waits["ordinary"]
+
+
+def test_resize_shares_the_quota_with_the_fleet() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(60, clock=clock, sleep=clock.sleep)
+    bucket.resize(60 / 10)  # ten agents on the account
+    for _ in range(3):
+        bucket.acquire()
+    start = clock.now
+    stamps = []
+    for _ in range(30):
+        bucket.acquire()
+        stamps.append(clock.now)
+    per_minute = len(stamps) / ((stamps[-1] - start) / 60)
+    assert per_minute <= 6, per_minute
+    assert per_minute >= 4, "not paced far below its share either"

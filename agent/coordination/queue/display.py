@@ -41,4 +41,5 @@ def project(
             continue
         for key, text in display_of(lease).items():
             if key in cmap.index and row.value(cmap, key) != text:
-                batch.add(set_cell_request(sheet_id, row.row_number - 1, cmap.col(key), text))
+                request = set_cell_request(sheet_id, row.row_number - 1, cmap.col(key), text)
+                batch.add(request, display=True)

@@ -1,0 +1,100 @@
+"""Writes that Google applies after the client gave up on them.
+
+A request that timed out, or whose connection was cut, may still be applied by Google seconds
+later, after the client has read the cell back and concluded that it was not. The emulator's
+``late`` fault does exactly that. The agent must keep its claims (a renewal that landed late is
+still its own claim), and no late write may corrupt a row: a tombstone that lands after the task
+was requeued must leave the requeued row a task.
+"""
+
+from __future__ import annotations
+
+from sheets_emulator import EmulatorServer
+
+from agent.coordination.enqueue import requeue
+from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY
+from agent.sheets.gateway import SheetsGateway
+from tests.coordination.harness import (
+    Fleet,
+    check_drained,
+    overlaps,
+    read_tab,
+    seed_tasks,
+    wait_for,
+)
+
+
+def _starts(fleet: Fleet) -> list[str]:
+    if not fleet.task_log.exists():
+        return []
+    return [line for line in fleet.task_log.read_text().splitlines() if '"start"' in line]
+
+
+def _task_rows(sheet: SheetsGateway) -> list[dict[str, str]]:
+    return [r for r in read_tab(sheet, TASKS)[1] if r.get("id") or r.get("lease")]
+
+
+def _rows_are_consistent(sheet: SheetsGateway) -> None:
+    """Every row that holds a lease holds its own ID (the lease names the row's ID)."""
+    _, rows = read_tab(sheet, TASKS)
+    for row in rows:
+        if row.get("lease") and row["lease"] != "Lease":
+            assert row["lease"].split("|")[1] == row["id"], f"corrupted row: {row}"
+
+
+def test_renewals_that_land_late_keep_the_claim(
+    emulator: EmulatorServer, sheet: SheetsGateway, fleet: Fleet
+) -> None:
+    ids = set(seed_tasks(sheet, 1))
+    slow = fleet.start("slow", burst=False, CLAIM_BATCH="1", HANDLER_SLEEP_S="14")
+    wait_for(lambda: len(_starts(fleet)) == 1, 30, "the long task to start")
+    # The next four writes that carry slow's claim (its renewals) time out, then land 2.5 s
+    # later, after slow has read the cell back.
+    emulator.arm_fault(
+        "late", method="POST", path=":batchUpdate", body="slow#", times=4, delay_ms=2500
+    )
+    fleet.start("eager", burst=False)
+    wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 1, 60, "the task to finish")
+    assert len(_starts(fleet)) == 1, "the claim was lost to a late renewal:\n" + "\n".join(
+        _starts(fleet)
+    )
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert history[0]["worker"] == "slow"
+    assert emulator.stats()["late_writes"]["applied"] >= 1
+    # The finished row leaves Tasks with the leader's next compaction pass, seconds later.
+    wait_for(lambda: not _task_rows(sheet), 30, "the finished row to leave Tasks")
+    fleet.stop_all()
+    assert slow.popen.returncode is not None
+    check_drained(sheet, ids)
+    assert overlaps(fleet.task_log) == []
+
+
+def test_a_late_tombstone_never_lands_on_the_requeued_row(
+    emulator: EmulatorServer, sheet: SheetsGateway, fleet: Fleet
+) -> None:
+    (task_id,) = seed_tasks(sheet, 1, prefix="https://example.test/broken")
+    # The tombstone of the dead-lettered row (its Lease cell, and before the fix its ID cell
+    # too, turned into the header's word) lands 6 s late, after a person has requeued the task.
+    emulator.arm_fault(
+        "late", method="POST", path=":batchUpdate", body='"Lease"', times=1, delay_ms=6000
+    )
+    first = fleet.start(
+        "unlucky", handler="tests.coordination.test_lifecycle:always_fails", MAX_ATTEMPTS="1"
+    )
+    wait_for(lambda: len(read_tab(sheet, TASKS_DLQ)[1]) == 1, 60, "the task to be dead-lettered")
+    # The agent leaves once its row is gone (its tombstone sent again after the lost answer);
+    # a requeue before that is refused ("still leaving"), and the agent would claim it again.
+    first.popen.wait(timeout=60)
+    assert emulator.stats()["late_writes"]["pending"] == 1, "the late tombstone is still to come"
+    report = requeue(sheet, TASKS_DLQ, [task_id])
+    assert report.requeued == [task_id], report
+    wait_for(lambda: emulator.stats()["late_writes"]["applied"] >= 1, 30, "the late tombstone")
+    _rows_are_consistent(sheet)
+    fleet.start("lucky")
+    fleet.wait_all(timeout_s=60)
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert [row["id"] for row in history] == [task_id], "the requeued task ran and finished"
+    _, tasks = read_tab(sheet, TASKS)
+    assert not [t for t in tasks if t.get("id") or t.get("lease")], tasks
+    _, dlq = read_tab(sheet, TASKS_DLQ)
+    assert not dlq, "the requeue took the row out of the DLQ"
