@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agent.clock import parse_utc_iso
+from agent.coordination.control import fleet_status
 from agent.coordination.leadership import parse_leader_lease
 from agent.coordination.lease import LeaseParseError, parse_lease
 from agent.schema import (
@@ -56,7 +57,7 @@ Records = tuple[ColumnMap, list[dict[str, str]]]
 def snapshot(
     gateway: SheetsGateway, *, stale_after_s: float = STALE_HEARTBEAT_SECONDS
 ) -> dict[str, Any]:
-    """Workers, leader, queue depths, rates and recent DLQ errors, as plain JSON data."""
+    """Workers, leader, fleet control, queue depths, rates and recent DLQ errors, as JSON data."""
     now = time.time()
     present = [spec for spec in ALL_TABS if spec.title in gateway.tabs]
     tabs = _read_tabs(gateway, present)
@@ -65,6 +66,7 @@ def snapshot(
         "generated_at": int(now),
         "workers": _workers(tabs.get(WORKERS.title), now, stale_after_s),
         "leader": _leader(tabs.get(LEADER_ELECTION.title)),
+        "fleet": fleet_status(tabs.get(LEADER_ELECTION.title, (None, []))[1]),
         "queues": {
             title: len(records)
             for title, (_, records) in tabs.items()

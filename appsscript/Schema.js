@@ -479,6 +479,12 @@ const SCHEMA = Object.freeze({
     "INACTIVE"
   ],
   "leaderElectionName": "orchestrator-leader",
+  "fleetControlName": "fleet-control",
+  "fleetStates": [
+    "RUNNING",
+    "PAUSED",
+    "DRAIN"
+  ],
   "leaseSeparator": "|",
   "pendingLeaseTemplate": "PENDING|{id}|0|-|0",
   "staleHeartbeatSeconds": 120,

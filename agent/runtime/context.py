@@ -18,7 +18,9 @@ from agent.config import Config
 from agent.coordination.leadership import LeaderElection
 from agent.coordination.queue import QueueTab
 from agent.coordination.workers import WorkerRegistry
+from agent.runtime.control import FleetControl
 from agent.runtime.heartbeat import Heartbeat, Holdings
+from agent.runtime.telemetry import Telemetry
 from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 
@@ -36,6 +38,8 @@ class AgentContext:
     election: LeaderElection
     holdings: Holdings
     stop: threading.Event
+    fleet: FleetControl  # RUNNING / PAUSED / DRAIN, as the last heartbeat read it
+    telemetry: Telemetry  # metrics and notifications
 
     @property
     def stopping(self) -> bool:
@@ -95,5 +99,9 @@ def build_context(
         election=election,
         holdings=heartbeat.holdings,
         stop=stop,
+        fleet=heartbeat.fleet,
+        telemetry=Telemetry(config),
     )
+    heartbeat.telemetry = context.telemetry
+    context.telemetry.bind(gateway, election, heartbeat.fleet)
     return context, heartbeat

@@ -18,6 +18,8 @@ from agent.coordination.leadership import LeaderElection
 from agent.coordination.queue import Claim, QueueTab
 from agent.coordination.workers import WorkerRegistry
 from agent.errors import AgentError
+from agent.runtime.control import FleetControl
+from agent.runtime.telemetry import Telemetry
 from agent.schema import WorkerStatus
 from agent.sheets.gateway import SheetsGateway
 
@@ -72,6 +74,8 @@ class Heartbeat:
         self.active_workers = 1
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.fleet = FleetControl()  # read from the election's range: no read of its own
+        self.telemetry: Telemetry | None = None  # set by build_context
 
     def start(self) -> None:
         """Start the heartbeat thread (after the first :meth:`send`)."""
@@ -101,6 +105,9 @@ class Heartbeat:
         workers, leader = self.gateway.read(
             [self.registry.read_range(), self.election.header_range()]
         )
+        self.fleet.observe(leader)
+        if self.telemetry is not None:
+            self.telemetry.on_workers_read(workers)
         with self.holdings.lock:
             batch = WriteBatch()
             if not self.registry.plan(workers, batch, status):
@@ -111,6 +118,9 @@ class Heartbeat:
             if not self._stopping.is_set():
                 self.election.plan(leader, batch)
             batch.flush(self.gateway)
+            if self.telemetry is not None:
+                held = (self.holdings.tasks, self.holdings.sources)
+                self.telemetry.on_renewals(*held, interval_s=self.interval_s)
             self.holdings.drop_lost()
         self.last_monotonic = time.monotonic()
 

@@ -43,7 +43,12 @@ _IDEMPOTENT_WRITE_MARKERS = ("/values:batchUpdate", ":clear", "values:batchClear
 
 
 class CallStats:
-    """Thread-safe counters of the requests one client made."""
+    """Thread-safe counters of the requests one client made.
+
+    Keys: ``read`` / ``write`` / ``drive`` (attempts sent, by quota), ``http_<status>`` (error
+    replies), ``transport_error.<outcome>``, and ``<kind>.http_<status>`` /
+    ``<kind>.transport_error`` for every reply by purpose and status (the metrics use these).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -150,6 +155,7 @@ class PacedHTTPClient(gspread.HTTPClient):
             except requests.RequestException as exc:
                 outcome = classify_exception(exc, idempotent=idempotent)
                 self.stats.add(f"transport_error.{outcome.value}")
+                self.stats.add(f"{kind}.transport_error")
                 if outcome is FailureKind.AMBIGUOUS:
                     raise AmbiguousWriteError(f"{method} {endpoint}: {type(exc).__name__}") from exc
                 if outcome is FailureKind.FATAL or attempt >= self.policy.max_tries:
@@ -158,6 +164,7 @@ class PacedHTTPClient(gspread.HTTPClient):
                     ) from exc
                 time.sleep(self.policy.delay_s(attempt))
                 continue
+            self.stats.add(f"{kind}.http_{response.status_code}")  # by purpose and status
             if response.ok:
                 return response
             self._handle_error(response, method, endpoint, attempt, kind, idempotent)
