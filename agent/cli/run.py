@@ -93,10 +93,8 @@ def run(
         orchestrator.run(callback, burst=burst)
     except AgentError as exc:
         orchestrator.close()
-        orchestrator.context.telemetry.close()
         fail(exc)
     orchestrator.close()
-    orchestrator.context.telemetry.close()  # post the notifications still queued
 
 
 def serve_metrics(orchestrator: Orchestrator, host: str, port: int) -> None:

@@ -85,7 +85,7 @@ class Notifier:
     def close(self, timeout_s: float = 5.0) -> None:
         """Post what is queued (for at most ``timeout_s``), then stop the thread."""
         thread = self._thread
-        if thread is None:
+        if thread is None or not thread.is_alive():
             return
         try:
             self._queue.put(None, timeout=timeout_s)

@@ -13,12 +13,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import gspread
 import pytest
 from sheets_emulator import EmulatorServer
 
 from agent.config import Config
 from agent.coordination.control import read_fleet_state, set_fleet_state
 from agent.coordination.enqueue import add_sources
+from agent.coordination.layout import init_spreadsheet
 from agent.runtime.context import build_context
 from agent.schema import LEADER_ELECTION, SOURCES, TASKS, TASKS_HISTORY, FleetState
 from agent.sheets.a1 import quote_title
@@ -174,3 +176,60 @@ def test_drain_runs_queued_tasks_and_expands_no_source(
     _, sources = read_tab(sheet, SOURCES)
     assert len(sources) == 1 and sources[0]["lease"].startswith("PENDING|"), sources
     assert read_fleet_state(sheet)[0] is FleetState.DRAIN
+
+
+def test_orc_pause_adds_a_missing_row_and_never_touches_the_leader_lease(
+    emulator: EmulatorServer, sheet: SheetsGateway
+) -> None:
+    tab = sheet.tab(LEADER_ELECTION.title)
+    (values,) = sheet.read([f"{quote_title(LEADER_ELECTION.title)}!A1:Z20"])
+    row = next(i for i, r in enumerate(values) if r and r[0] == "fleet-control")
+    sheet.batch_update(
+        [
+            {
+                "deleteDimension": {
+                    "range": {
+                        "sheetId": tab.sheet_id,
+                        "dimension": "ROWS",
+                        "startIndex": row,
+                        "endIndex": row + 1,
+                    }
+                }
+            }
+        ]
+    )
+    assert read_fleet_state(sheet) == (FleetState.RUNNING, "")
+    (before,) = sheet.read([f"{quote_title(LEADER_ELECTION.title)}!A1:Z20"])
+    first = orc(emulator, sheet, "pause")
+    assert first.returncode == 0, first.stderr
+    assert "was (unset: RUNNING)" in first.stdout
+    assert orc(emulator, sheet, "drain").returncode == 0
+    (after,) = sheet.read([f"{quote_title(LEADER_ELECTION.title)}!A1:Z20"])
+    assert after[: len(before)] == before, "the election row changed"
+    assert [r[0] for r in after[len(before) :]] == ["fleet-control"]
+    assert read_fleet_state(sheet) == (FleetState.DRAIN, "DRAIN")
+    # `orc init` on a spreadsheet made before fleet control adds the row once.
+    sheet.batch_update(
+        [
+            {
+                "deleteDimension": {
+                    "range": {
+                        "sheetId": tab.sheet_id,
+                        "dimension": "ROWS",
+                        "startIndex": len(before),
+                        "endIndex": len(before) + 1,
+                    }
+                }
+            }
+        ]
+    )
+    assert init_spreadsheet(sheet).control_row_added
+    assert not init_spreadsheet(sheet).changed
+    assert read_fleet_state(sheet) == (FleetState.RUNNING, "RUNNING")
+
+
+def test_the_commands_need_the_tab(emulator: EmulatorServer, gclient: gspread.Client) -> None:
+    bare = SheetsGateway(gclient, gclient.create("no tabs").id)
+    done = orc(emulator, bare, "pause")
+    assert done.returncode == 2
+    assert "'Leader Election': missing: run `orc init` first" in done.stderr
