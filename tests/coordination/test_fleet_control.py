@@ -131,6 +131,7 @@ def test_orc_pause_and_resume_a_running_agent(
     assert "fleet: PAUSED (was RUNNING)" in paused.stdout
     status = json.loads(orc(emulator, sheet, "status", "--json").stdout)
     assert status["fleet"] == {"state": "PAUSED", "cell": "PAUSED"}
+    assert "fleet: PAUSED" in orc(emulator, sheet, "status").stdout
 
     # Within a heartbeat (1 s) the agent stops starting tasks; what runs finishes.
     time.sleep(2.0)
