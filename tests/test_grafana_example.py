@@ -29,7 +29,7 @@ def test_the_dashboard_is_valid_json_with_a_panel_for_every_metric() -> None:
     for panel in panels:
         assert panel["title"] and panel["targets"], panel
         grid = panel["gridPos"]
-        assert 0 <= grid["x"] and grid["x"] + grid["w"] <= 24, panel["title"]
+        assert grid["x"] >= 0 and grid["x"] + grid["w"] <= 24, panel["title"]
         assert panel["datasource"]["type"] == "prometheus"
     queried = {
         name
