@@ -41,19 +41,21 @@ class _ScrapeCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         calls = CounterMetricFamily(
             "orc_sheets_api_calls",
-            "Sheets API replies by purpose (quota) and HTTP status, or transport_error.",
-            labels=["purpose", "status"],
+            "Sheets API replies by purpose (the quota: read, write, drive), HTTP status (or "
+            "transport_error) and component (heartbeat, leader, tasks, other).",
+            labels=["purpose", "status", "component"],
         )
         too_many = CounterMetricFamily(
             "orc_sheets_api_429", "Sheets API replies 429 (quota exhausted), every purpose."
         )
         total_429 = 0
         for key, count in sorted(self.sources.api_calls().items()):
-            purpose, _, status = key.partition(".")
-            if purpose not in PURPOSES or not status:
+            parts = key.split(".")
+            if len(parts) != 3 or parts[0] not in PURPOSES:
                 continue
+            purpose, status, component = parts
             status = status.removeprefix("http_")
-            calls.add_metric([purpose, status], count)
+            calls.add_metric([purpose, status, component], count)
             if status == "429":
                 total_429 += count
         too_many.add_metric([], total_429)

@@ -89,9 +89,13 @@ def test_a_running_agent_exposes_metrics_that_move(
     assert value(after, "orc_callback_duration_seconds_bucket", le="+Inf") == 10 + retried + 1
     assert value(after, "orc_callback_duration_seconds_sum") >= 0.3 * 10
     for purpose in ("read", "write"):
-        assert value(after, "orc_sheets_api_calls_total", purpose=purpose, status="200") > value(
+        assert total(after, "orc_sheets_api_calls_total", purpose=purpose, status="200") > total(
             before, "orc_sheets_api_calls_total", purpose=purpose, status="200"
         )
+    for component in ("heartbeat", "leader", "tasks"):
+        assert total(after, "orc_sheets_api_calls_total", component=component) > total(
+            before, "orc_sheets_api_calls_total", component=component
+        ), component
     assert value(after, "orc_sheets_api_429_total") == 0
     assert value(after, "orc_lease_renewals_total") > value(before, "orc_lease_renewals_total")
     assert value(after, "orc_lease_lapses_total") == 0
