@@ -31,7 +31,7 @@ typecheck: setup-py
 test-py: setup-py
 	$(RUN) pytest
 
-test-js: setup-js
+test-js: setup-py setup-js  # the API-backed tests start the emulator from .venv
 	@if [ -f package.json ]; then npm test; fi
 
 test: setup lint typecheck test-py test-js

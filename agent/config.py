@@ -36,6 +36,13 @@ class Config(BaseSettings):
     spreadsheet_id: str = Field(min_length=1, max_length=200)
     service_account_file: Path | None = None
     sheets_emulator_host: str | None = None
+    # Credentials other than a key file (agent/sheets/auth.py; README "Sign-in").
+    auth_mode: Literal["service_account", "adc", "oauth"] | None = None
+    google_application_credentials: Path | None = None
+    oauth_client_file: Path | None = None
+    oauth_token_file: Path | None = None
+    impersonate_service_account: str | None = None
+    impersonation_url: str | None = None
 
     header_language: Literal["en", "pt"] = "en"
     lease_seconds: float = Field(default=120.0, ge=5, le=86_400)
@@ -67,6 +74,10 @@ class Config(BaseSettings):
     rescan_hours: float = Field(default=0.0, ge=0)  # 0 = one-shot sources
     ytdlp_sleep_requests: float = Field(default=0.75, ge=0)
     cookies_file: Path | None = None
+    # Handlers: yt-dlp options (JSON, see agent.ytdlp.options), caption languages, time limit.
+    ytdlp_options: str | None = None
+    sub_langs: str = Field(default="en", min_length=1, max_length=500)
+    task_timeout_seconds: float = Field(default=21_600.0, ge=0)  # 0 = no limit
     #: ``module:function`` returning yt-dlp extractors tried before the built-in ones
     #: (the demo and the benchmarks serve YouTube-shaped playlists offline through it).
     source_extractors: str | None = None
@@ -88,6 +99,30 @@ class Config(BaseSettings):
         if not value or any(ch in value for ch in "|\n\r\t"):
             raise ValueError("must be non-empty and contain no '|', tab or newline")
         return value
+
+    @field_validator("auth_mode", mode="before")
+    @classmethod
+    def _auth_mode_blank(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("impersonate_service_account")
+    @classmethod
+    def _impersonate_form(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^[^@\s/:]+@[^@\s/:]+$", value):
+            raise ValueError(
+                "must be a service account's address, e.g. orc@proj.iam.gserviceaccount.com"
+            )
+        return value or None
+
+    @field_validator("impersonation_url")
+    @classmethod
+    def _impersonation_url_form(cls, value: str | None) -> str | None:
+        if value and (
+            not value.startswith(("https://", "http://"))
+            or not value.endswith(":generateAccessToken")
+        ):
+            raise ValueError("must be a full IAM URL ending in :generateAccessToken")
+        return value or None
 
     @field_validator("sheets_emulator_host")
     @classmethod
@@ -137,6 +172,17 @@ class Config(BaseSettings):
             raise ValueError("must look like module.path:function")
         return value or None
 
+    @field_validator("ytdlp_options")
+    @classmethod
+    def _ytdlp_options_valid(cls, value: str | None) -> str | None:
+        from agent.ytdlp.options import YtdlpOptions
+
+        try:
+            YtdlpOptions.parse(value)
+        except ConfigError as exc:
+            raise ValueError(exc.problem) from None
+        return value or None
+
     @field_validator("title_regex")
     @classmethod
     def _regex_compiles(cls, value: str | None) -> str | None:
@@ -149,8 +195,8 @@ class Config(BaseSettings):
 
     @model_validator(mode="after")
     def _credentials_present(self) -> Config:
-        if self.sheets_emulator_host is None and self.service_account_file is None:
-            raise ValueError("SERVICE_ACCOUNT_FILE is required unless SHEETS_EMULATOR_HOST is set")
+        if self.auth_mode == "service_account" and self.service_account_file is None:
+            raise ValueError("SERVICE_ACCOUNT_FILE is required when AUTH_MODE=service_account")
         if self.leader_lease_seconds <= 2 * self.heartbeat_seconds:
             raise ValueError("LEADER_LEASE_SECONDS must be more than twice HEARTBEAT_SECONDS")
         if self.lease_seconds <= 2 * self.heartbeat_seconds:

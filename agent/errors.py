@@ -16,6 +16,13 @@ class ConfigError(AgentError):
         self.problem = problem
 
 
+class AuthError(ConfigError):
+    """Google refused the credentials (a token endpoint's refusal, or the API's 401).
+
+    A configuration problem: ``variable`` names the setting that supplies the credentials.
+    """
+
+
 class SchemaError(AgentError):
     """A tab or header the agent needs is missing, renamed or ambiguous."""
 

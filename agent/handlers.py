@@ -1,27 +1,29 @@
-"""Built-in callbacks: ``noop``, ``metadata`` (full info JSON) and ``download`` (to OUTPUT_DIR).
+"""Built-in callbacks: ``noop``, ``metadata``, ``download``, ``subtitles``, ``audio``.
 
-A callback receives one video URL. It may raise to fail the attempt. URLs come from the
-spreadsheet, which anyone with edit access can change, so the handlers only pass them to
-yt-dlp (never to a shell) and write only below OUTPUT_DIR under names yt-dlp sanitises. Their
-yt-dlp sessions come from :func:`agent.net.ydl.build_ydl`, as the leader's do: no connection
-reaches a private, loopback, link-local or metadata address unless ``ALLOW_PRIVATE_URLS`` holds
-it; a refusal raises :class:`~agent.errors.RefusedUrlError` (dead-lettered at once).
+A callback receives one video URL (or a :class:`~agent.tasks.Task`, see docs/youtube.md). It
+may raise to fail the attempt. URLs come from the spreadsheet, which anyone with edit access can
+change, so the handlers only pass them to yt-dlp (never to a shell) and write only below
+OUTPUT_DIR under names yt-dlp sanitises. Every ``YoutubeDL`` here gets
+:func:`agent.ytdlp.params.handler_params` (the JS runtime, ``COOKIES_FILE``, ``YTDLP_OPTIONS``)
+and comes from :func:`agent.ytdlp.params.open_ydl`, which builds it with
+:func:`agent.net.ydl.build_ydl`, as the leader's sessions are: no connection reaches a private,
+loopback, link-local or metadata address unless ``ALLOW_PRIVATE_URLS`` holds it; a refusal
+raises :class:`~agent.errors.RefusedUrlError` (dead-lettered at once).
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from agent.errors import AgentError, RefusedUrlError
-from agent.net.guard import AddressGuard
-from agent.net.refusals import find_refusal
+from agent.errors import AgentError
+from agent.ytdlp import params as ytdlp_params
+from agent.ytdlp.media import audio, subtitles
 
-ALLOWED_SCHEMES = ("http://", "https://")
+__all__ = ["audio", "download", "metadata", "noop", "subtitles"]
+
+ALLOWED_SCHEMES = ytdlp_params.ALLOWED_SCHEMES
 
 
 def noop(url: str) -> None:
@@ -29,50 +31,23 @@ def noop(url: str) -> None:
 
 
 def _output_dir() -> Path:
-    path = Path(os.environ.get("OUTPUT_DIR", "downloads")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return ytdlp_params.output_dir(ytdlp_params.current())
 
 
 def _check_url(url: str) -> None:
-    if not url.lower().startswith(ALLOWED_SCHEMES):
-        raise AgentError(f"refusing to fetch {url[:200]!r}: only http(s) URLs are handled")
+    ytdlp_params.check_url(url)
 
 
-def _ydl_options(extra: dict[str, Any]) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "quiet": True,
-        "no_warnings": True,
-        "noprogress": True,
-        "noplaylist": True,
-        "restrictfilenames": True,
-        "windowsfilenames": True,
-    }
-    options.update(extra)
-    return options
-
-
-@contextmanager
-def _session(url: str, extra: dict[str, Any]) -> Iterator[Any]:
-    """A guarded ``YoutubeDL``; the guard's refusal comes out as :class:`RefusedUrlError`."""
-    from agent.net.ydl import build_ydl
-
-    guard = AddressGuard.from_setting(os.environ.get("ALLOW_PRIVATE_URLS"))
-    try:
-        with build_ydl(_ydl_options(extra), guard) as ydl:
-            yield ydl
-    except Exception as exc:
-        refusal = find_refusal(exc)
-        if refusal is None:
-            raise
-        raise RefusedUrlError(url[:200], refusal.reason) from exc
+def _ydl_options(extra: dict[str, Any], *, media: bool = True) -> dict[str, Any]:
+    return ytdlp_params.handler_params(ytdlp_params.current(), extra, media=media)
 
 
 def metadata(url: str) -> Path:
     """Write yt-dlp's full info JSON of the video to ``OUTPUT_DIR/<id>.info.json``."""
     _check_url(url)
     out = _output_dir()
-    with _session(url, {"skip_download": True}) as ydl:
+    params = _ydl_options({"skip_download": True}, media=False)
+    with ytdlp_params.open_ydl(params, url=url) as ydl:
         info = ydl.sanitize_info(ydl.extract_info(url, download=False))
     video_id = "".join(ch for ch in str(info.get("id", "video")) if ch.isalnum() or ch in "-_")
     target = out / f"{video_id or 'video'}.info.json"
@@ -85,7 +60,8 @@ def download(url: str) -> None:
     _check_url(url)
     out = _output_dir()
     template = str(out / "%(id)s.%(ext)s")
-    with _session(url, {"outtmpl": {"default": template}, "paths": {}}) as ydl:
+    params = _ydl_options({"outtmpl": {"default": template}, "paths": {}})
+    with ytdlp_params.open_ydl(params, url=url) as ydl:
         code = ydl.download([url])
     if code:
         raise AgentError(f"yt-dlp could not download {url}")

@@ -188,6 +188,7 @@ def _recent_errors(tabs: dict[str, tuple[ColumnMap, list[dict[str, str]]]]) -> l
                     "url": record.get("url", ""),
                     "name": record.get("name", ""),
                     "error": record.get("error", ""),
+                    "error_class": record.get("error_class", ""),
                     "attempts": record.get("attempts", ""),
                 }
             )

@@ -3,8 +3,8 @@
  *
  * Entry points of the yt-gsheet-orchestrator add-on: the simple triggers, the Orchestrator
  * menu and the sidebar. The functions the sidebar calls are in Server.js; the rules are in
- * Validation.js, Logic.js and Dashboard.js; SheetAccess.js is the only layer that reads and
- * writes cells.
+ * Validation.js, Records.js, SourcePlans.js, RequeuePlan.js and Dashboard.js; SheetAccess.js is
+ * the only layer that reads and writes cells.
  */
 
 /** Title of the menu and of the sidebar. */
@@ -20,11 +20,10 @@ const SIDEBAR_WIDTH_PX = 300;
 function onOpen(_e) {
   SpreadsheetApp.getUi()
     .createMenu(MENU_TITLE)
-    .addItem('Add sources', 'showAddSources')
-    .addItem('Open sidebar', 'showSidebar')
+    .addItem('Open dashboard and add sources', 'showSidebar')
     .addItem('Requeue selected DLQ rows', 'requeueSelected')
     .addSeparator()
-    .addItem('Refresh', 'refresh')
+    .addItem('Check typed URLs', 'checkTypedUrls')
     .addToUi();
 }
 
@@ -37,7 +36,7 @@ function onOpen(_e) {
 function onEdit(e) {
   if (!e || !e.range) return;
   try {
-    handleSourcesEdit_(e.range);
+    handleSourcesEdit_(e.range, e);
   } catch (err) {
     // A simple trigger's exception reaches only the executions log: tell the person too.
     console.error(err);
@@ -45,14 +44,9 @@ function onEdit(e) {
   }
 }
 
-/** Opens the sidebar on its dashboard (menu: Open sidebar). */
+/** Opens the sidebar: the dashboard, with the Add sources box (menu: Open dashboard…). */
 function showSidebar() {
   openSidebar_('dashboard');
-}
-
-/** Opens the sidebar with the Add sources box focused (menu: Add sources). */
-function showAddSources() {
-  openSidebar_('add');
 }
 
 /**
@@ -81,27 +75,27 @@ function requeueSelected() {
 }
 
 /**
- * Validates Sources rows that have a URL but no status yet (typed while the script was not
- * installed, or lost to a busy lock), then reopens the sidebar with fresh figures (menu:
- * Refresh).
+ * Checks Sources rows that have a URL but no status yet (typed while the script was not
+ * installed, or while the lock was busy): notes and highlights on refused URLs; the leader
+ * stamps the rows (menu: Check typed URLs).
  */
-function refresh() {
-  const marked = validateUnmarkedSources_();
+function checkTypedUrls() {
+  const checked = validateUnmarkedSources_();
   activeSpreadsheet_().toast(
-    marked === 0 ? 'Every source row is validated.' : `Validated ${marked} source row(s).`,
+    checked === 0 ? 'No typed URL waits for a check.' : `Checked ${checked} typed URL(s).`,
     MENU_TITLE,
   );
-  openSidebar_('dashboard');
 }
 
 /**
- * The content of an HTML file of this project, for `<?!= include('Name') ?>` in templates.
+ * The content of an HTML file of this project, for `<?!= include_('Name') ?>` in templates
+ * (private: the sidebar cannot call it through google.script.run).
  * Only trusted project files go through here, never data.
  *
  * @param {string} name file name without `.html`.
  * @return {string}
  */
-function include(name) {
+function include_(name) {
   return HtmlService.createHtmlOutputFromFile(name).getContent();
 }
 

@@ -30,6 +30,8 @@ const DLQ_ROWS_SHOWN = 200;
  * @property {string} url
  * @property {string} name
  * @property {string} error
+ * @property {string} errorKind what the DLQ filter groups by (errorKind_).
+ * @property {boolean} errorCut whether `error` is cut (getDlqError gives all of it).
  * @property {string} attempts
  */
 
@@ -117,6 +119,35 @@ function dlqViews_(tab, records) {
       url: clip_(r.url, 500),
       name: clip_(r.name, 300),
       error: clip_(r.error, DLQ_ERROR_CHARS),
+      errorKind: errorKind_(r.error),
+      errorCut: cellText_(r.error).length > DLQ_ERROR_CHARS,
       attempts: cellText_(r.attempts),
     }));
+}
+
+/**
+ * The display state of a worker: INACTIVE -> inactive; ACTIVE with a heartbeat at most
+ * `staleSeconds` old -> active; ACTIVE with an older, missing or unreadable heartbeat -> stale.
+ * A status that is neither counts as ACTIVE (the heartbeat decides).
+ *
+ * @param {unknown} status the Status cell.
+ * @param {unknown} heartbeat the Last Heartbeat cell.
+ * @param {number} nowMs
+ * @param {number} staleSeconds
+ * @return {'active' | 'stale' | 'inactive'}
+ */
+function workerState_(status, heartbeat, nowMs, staleSeconds) {
+  if (cellText_(status).trim().toUpperCase() === 'INACTIVE') return 'inactive';
+  const age = heartbeatAgeSeconds_(heartbeat, nowMs);
+  return age !== null && age <= staleSeconds ? 'active' : 'stale';
+}
+
+/**
+ * @param {unknown} heartbeat
+ * @param {number} nowMs
+ * @return {number | null} whole seconds since the heartbeat, null when unreadable.
+ */
+function heartbeatAgeSeconds_(heartbeat, nowMs) {
+  const at = parseTimestamp_(heartbeat);
+  return Number.isNaN(at) ? null : Math.floor((nowMs - at) / 1000);
 }

@@ -6,485 +6,165 @@ const SCHEMA = Object.freeze({
       "role": "workers",
       "kind": "worker",
       "columns": [
-        {
-          "key": "worker_id",
-          "en": "Worker ID",
-          "pt": "ID do Worker"
-        },
-        {
-          "key": "worker_name",
-          "en": "Worker Name",
-          "pt": "Nome do Worker"
-        },
-        {
-          "key": "last_heartbeat",
-          "en": "Last Heartbeat",
-          "pt": "Último Heartbeat"
-        },
-        {
-          "key": "status",
-          "en": "Status",
-          "pt": "Status"
-        },
-        {
-          "key": "tasks_processed",
-          "en": "Tasks Processed",
-          "pt": "Tarefas Processadas"
-        },
-        {
-          "key": "sources_processed",
-          "en": "Sources Processed",
-          "pt": "Fontes Processadas"
-        }
-      ]
+        {"key": "worker_id", "en": "Worker ID", "pt": "ID do Worker"},
+        {"key": "worker_name", "en": "Worker Name", "pt": "Nome do Worker"},
+        {"key": "last_heartbeat", "en": "Last Heartbeat", "pt": "Último Heartbeat"},
+        {"key": "status", "en": "Status", "pt": "Status"},
+        {"key": "tasks_processed", "en": "Tasks Processed", "pt": "Tarefas Processadas"},
+        {"key": "sources_processed", "en": "Sources Processed", "pt": "Fontes Processadas"}
+      ],
+      "optionalColumns": []
     },
     "Tasks": {
       "role": "queue",
       "kind": "task",
       "columns": [
-        {
-          "key": "id",
-          "en": "ID",
-          "pt": "ID"
-        },
-        {
-          "key": "source_id",
-          "en": "Source ID",
-          "pt": "ID da Fonte"
-        },
-        {
-          "key": "url",
-          "en": "URL",
-          "pt": "URL"
-        },
-        {
-          "key": "name",
-          "en": "Name",
-          "pt": "Nome"
-        },
-        {
-          "key": "duration",
-          "en": "Duration",
-          "pt": "Duração"
-        },
-        {
-          "key": "created_at",
-          "en": "Created At",
-          "pt": "Timestamp de Criação"
-        },
-        {
-          "key": "claimed_at",
-          "en": "Claimed At",
-          "pt": "Timestamp de Reivindicação"
-        },
-        {
-          "key": "completed_at",
-          "en": "Completed At",
-          "pt": "Timestamp de Conclusão"
-        },
-        {
-          "key": "status",
-          "en": "Status",
-          "pt": "Status"
-        },
-        {
-          "key": "worker",
-          "en": "Worker",
-          "pt": "Worker Atribuído"
-        },
-        {
-          "key": "video_key",
-          "en": "Video Key",
-          "pt": "Chave do Vídeo"
-        },
-        {
-          "key": "attempts",
-          "en": "Attempts",
-          "pt": "Tentativas"
-        },
-        {
-          "key": "error",
-          "en": "Error",
-          "pt": "Erro"
-        },
-        {
-          "key": "lease",
-          "en": "Lease",
-          "pt": "Concessão"
-        }
-      ]
+        {"key": "id", "en": "ID", "pt": "ID"},
+        {"key": "source_id", "en": "Source ID", "pt": "ID da Fonte"},
+        {"key": "url", "en": "URL", "pt": "URL"},
+        {"key": "name", "en": "Name", "pt": "Nome"},
+        {"key": "duration", "en": "Duration", "pt": "Duração"},
+        {"key": "created_at", "en": "Created At", "pt": "Timestamp de Criação"},
+        {"key": "claimed_at", "en": "Claimed At", "pt": "Timestamp de Reivindicação"},
+        {"key": "completed_at", "en": "Completed At", "pt": "Timestamp de Conclusão"},
+        {"key": "status", "en": "Status", "pt": "Status"},
+        {"key": "worker", "en": "Worker", "pt": "Worker Atribuído"},
+        {"key": "video_key", "en": "Video Key", "pt": "Chave do Vídeo"},
+        {"key": "attempts", "en": "Attempts", "pt": "Tentativas"},
+        {"key": "error", "en": "Error", "pt": "Erro"},
+        {"key": "lease", "en": "Lease", "pt": "Concessão"}
+      ],
+      "optionalColumns": []
     },
     "Tasks History": {
       "role": "history",
       "kind": "task",
       "columns": [
-        {
-          "key": "id",
-          "en": "ID",
-          "pt": "ID"
-        },
-        {
-          "key": "source_id",
-          "en": "Source ID",
-          "pt": "ID da Fonte"
-        },
-        {
-          "key": "url",
-          "en": "URL",
-          "pt": "URL"
-        },
-        {
-          "key": "name",
-          "en": "Name",
-          "pt": "Nome"
-        },
-        {
-          "key": "duration",
-          "en": "Duration",
-          "pt": "Duração"
-        },
-        {
-          "key": "created_at",
-          "en": "Created At",
-          "pt": "Timestamp de Criação"
-        },
-        {
-          "key": "claimed_at",
-          "en": "Claimed At",
-          "pt": "Timestamp de Reivindicação"
-        },
-        {
-          "key": "completed_at",
-          "en": "Completed At",
-          "pt": "Timestamp de Conclusão"
-        },
-        {
-          "key": "status",
-          "en": "Status",
-          "pt": "Status"
-        },
-        {
-          "key": "worker",
-          "en": "Worker",
-          "pt": "Worker Atribuído"
-        },
-        {
-          "key": "video_key",
-          "en": "Video Key",
-          "pt": "Chave do Vídeo"
-        },
-        {
-          "key": "attempts",
-          "en": "Attempts",
-          "pt": "Tentativas"
-        }
-      ]
+        {"key": "id", "en": "ID", "pt": "ID"},
+        {"key": "source_id", "en": "Source ID", "pt": "ID da Fonte"},
+        {"key": "url", "en": "URL", "pt": "URL"},
+        {"key": "name", "en": "Name", "pt": "Nome"},
+        {"key": "duration", "en": "Duration", "pt": "Duração"},
+        {"key": "created_at", "en": "Created At", "pt": "Timestamp de Criação"},
+        {"key": "claimed_at", "en": "Claimed At", "pt": "Timestamp de Reivindicação"},
+        {"key": "completed_at", "en": "Completed At", "pt": "Timestamp de Conclusão"},
+        {"key": "status", "en": "Status", "pt": "Status"},
+        {"key": "worker", "en": "Worker", "pt": "Worker Atribuído"},
+        {"key": "video_key", "en": "Video Key", "pt": "Chave do Vídeo"},
+        {"key": "attempts", "en": "Attempts", "pt": "Tentativas"},
+        {"key": "result", "en": "Result", "pt": "Resultado"}
+      ],
+      "optionalColumns": []
     },
     "Tasks DLQ": {
       "role": "dlq",
       "kind": "task",
       "columns": [
-        {
-          "key": "id",
-          "en": "ID",
-          "pt": "ID"
-        },
-        {
-          "key": "source_id",
-          "en": "Source ID",
-          "pt": "ID da Fonte"
-        },
-        {
-          "key": "url",
-          "en": "URL",
-          "pt": "URL"
-        },
-        {
-          "key": "name",
-          "en": "Name",
-          "pt": "Nome"
-        },
-        {
-          "key": "duration",
-          "en": "Duration",
-          "pt": "Duração"
-        },
-        {
-          "key": "created_at",
-          "en": "Created At",
-          "pt": "Timestamp de Criação"
-        },
-        {
-          "key": "claimed_at",
-          "en": "Claimed At",
-          "pt": "Timestamp de Reivindicação"
-        },
-        {
-          "key": "completed_at",
-          "en": "Completed At",
-          "pt": "Timestamp de Conclusão"
-        },
-        {
-          "key": "status",
-          "en": "Status",
-          "pt": "Status"
-        },
-        {
-          "key": "worker",
-          "en": "Worker",
-          "pt": "Worker Atribuído"
-        },
-        {
-          "key": "video_key",
-          "en": "Video Key",
-          "pt": "Chave do Vídeo"
-        },
-        {
-          "key": "error",
-          "en": "Error",
-          "pt": "Erro"
-        },
-        {
-          "key": "attempts",
-          "en": "Attempts",
-          "pt": "Tentativas"
-        }
-      ]
+        {"key": "id", "en": "ID", "pt": "ID"},
+        {"key": "source_id", "en": "Source ID", "pt": "ID da Fonte"},
+        {"key": "url", "en": "URL", "pt": "URL"},
+        {"key": "name", "en": "Name", "pt": "Nome"},
+        {"key": "duration", "en": "Duration", "pt": "Duração"},
+        {"key": "created_at", "en": "Created At", "pt": "Timestamp de Criação"},
+        {"key": "claimed_at", "en": "Claimed At", "pt": "Timestamp de Reivindicação"},
+        {"key": "completed_at", "en": "Completed At", "pt": "Timestamp de Conclusão"},
+        {"key": "status", "en": "Status", "pt": "Status"},
+        {"key": "worker", "en": "Worker", "pt": "Worker Atribuído"},
+        {"key": "video_key", "en": "Video Key", "pt": "Chave do Vídeo"},
+        {"key": "error", "en": "Error", "pt": "Erro"},
+        {"key": "attempts", "en": "Attempts", "pt": "Tentativas"},
+        {"key": "error_class", "en": "Error Class", "pt": "Classe do Erro"}
+      ],
+      "optionalColumns": []
     },
     "Sources": {
       "role": "queue",
       "kind": "source",
       "columns": [
-        {
-          "key": "id",
-          "en": "ID",
-          "pt": "ID"
-        },
-        {
-          "key": "url",
-          "en": "URL",
-          "pt": "URL"
-        },
-        {
-          "key": "name",
-          "en": "Name",
-          "pt": "Nome"
-        },
-        {
-          "key": "video_count",
-          "en": "Video Count",
-          "pt": "Quantidade de Vídeos"
-        },
-        {
-          "key": "claimed_at",
-          "en": "Claimed At",
-          "pt": "Timestamp de Reivindicação"
-        },
-        {
-          "key": "completed_at",
-          "en": "Completed At",
-          "pt": "Timestamp de Conclusão"
-        },
-        {
-          "key": "status",
-          "en": "Status",
-          "pt": "Status"
-        },
-        {
-          "key": "worker",
-          "en": "Worker",
-          "pt": "Worker Atribuído"
-        },
-        {
-          "key": "attempts",
-          "en": "Attempts",
-          "pt": "Tentativas"
-        },
-        {
-          "key": "error",
-          "en": "Error",
-          "pt": "Erro"
-        },
-        {
-          "key": "lease",
-          "en": "Lease",
-          "pt": "Concessão"
-        }
+        {"key": "id", "en": "ID", "pt": "ID"},
+        {"key": "url", "en": "URL", "pt": "URL"},
+        {"key": "name", "en": "Name", "pt": "Nome"},
+        {"key": "video_count", "en": "Video Count", "pt": "Quantidade de Vídeos"},
+        {"key": "claimed_at", "en": "Claimed At", "pt": "Timestamp de Reivindicação"},
+        {"key": "completed_at", "en": "Completed At", "pt": "Timestamp de Conclusão"},
+        {"key": "status", "en": "Status", "pt": "Status"},
+        {"key": "worker", "en": "Worker", "pt": "Worker Atribuído"},
+        {"key": "attempts", "en": "Attempts", "pt": "Tentativas"},
+        {"key": "error", "en": "Error", "pt": "Erro"},
+        {"key": "lease", "en": "Lease", "pt": "Concessão"}
+      ],
+      "optionalColumns": [
+        {"key": "handler", "en": "Handler", "pt": "Handler"},
+        {"key": "title_regex", "en": "Title Regex", "pt": "Regex do Título"},
+        {"key": "min_duration", "en": "Min Duration", "pt": "Duração Mínima"},
+        {"key": "max_duration", "en": "Max Duration", "pt": "Duração Máxima"},
+        {"key": "max_entries", "en": "Max Entries", "pt": "Máximo de Vídeos"},
+        {"key": "shorts", "en": "Shorts", "pt": "Shorts"},
+        {"key": "streams", "en": "Streams", "pt": "Transmissões"},
+        {"key": "rescan_hours", "en": "Rescan Hours", "pt": "Horas entre Varreduras"},
+        {"key": "priority", "en": "Priority", "pt": "Prioridade"}
       ]
     },
     "Sources History": {
       "role": "history",
       "kind": "source",
       "columns": [
-        {
-          "key": "id",
-          "en": "ID",
-          "pt": "ID"
-        },
-        {
-          "key": "url",
-          "en": "URL",
-          "pt": "URL"
-        },
-        {
-          "key": "name",
-          "en": "Name",
-          "pt": "Nome"
-        },
-        {
-          "key": "video_count",
-          "en": "Video Count",
-          "pt": "Quantidade de Vídeos"
-        },
-        {
-          "key": "claimed_at",
-          "en": "Claimed At",
-          "pt": "Timestamp de Reivindicação"
-        },
-        {
-          "key": "completed_at",
-          "en": "Completed At",
-          "pt": "Timestamp de Conclusão"
-        },
-        {
-          "key": "status",
-          "en": "Status",
-          "pt": "Status"
-        },
-        {
-          "key": "worker",
-          "en": "Worker",
-          "pt": "Worker Atribuído"
-        }
-      ]
+        {"key": "id", "en": "ID", "pt": "ID"},
+        {"key": "url", "en": "URL", "pt": "URL"},
+        {"key": "name", "en": "Name", "pt": "Nome"},
+        {"key": "video_count", "en": "Video Count", "pt": "Quantidade de Vídeos"},
+        {"key": "claimed_at", "en": "Claimed At", "pt": "Timestamp de Reivindicação"},
+        {"key": "completed_at", "en": "Completed At", "pt": "Timestamp de Conclusão"},
+        {"key": "status", "en": "Status", "pt": "Status"},
+        {"key": "worker", "en": "Worker", "pt": "Worker Atribuído"}
+      ],
+      "optionalColumns": []
     },
     "Sources DLQ": {
       "role": "dlq",
       "kind": "source",
       "columns": [
-        {
-          "key": "id",
-          "en": "ID",
-          "pt": "ID"
-        },
-        {
-          "key": "url",
-          "en": "URL",
-          "pt": "URL"
-        },
-        {
-          "key": "name",
-          "en": "Name",
-          "pt": "Nome"
-        },
-        {
-          "key": "video_count",
-          "en": "Video Count",
-          "pt": "Quantidade de Vídeos"
-        },
-        {
-          "key": "claimed_at",
-          "en": "Claimed At",
-          "pt": "Timestamp de Reivindicação"
-        },
-        {
-          "key": "completed_at",
-          "en": "Completed At",
-          "pt": "Timestamp de Conclusão"
-        },
-        {
-          "key": "status",
-          "en": "Status",
-          "pt": "Status"
-        },
-        {
-          "key": "worker",
-          "en": "Worker",
-          "pt": "Worker Atribuído"
-        },
-        {
-          "key": "error",
-          "en": "Error",
-          "pt": "Erro"
-        },
-        {
-          "key": "attempts",
-          "en": "Attempts",
-          "pt": "Tentativas"
-        }
-      ]
+        {"key": "id", "en": "ID", "pt": "ID"},
+        {"key": "url", "en": "URL", "pt": "URL"},
+        {"key": "name", "en": "Name", "pt": "Nome"},
+        {"key": "video_count", "en": "Video Count", "pt": "Quantidade de Vídeos"},
+        {"key": "claimed_at", "en": "Claimed At", "pt": "Timestamp de Reivindicação"},
+        {"key": "completed_at", "en": "Completed At", "pt": "Timestamp de Conclusão"},
+        {"key": "status", "en": "Status", "pt": "Status"},
+        {"key": "worker", "en": "Worker", "pt": "Worker Atribuído"},
+        {"key": "error", "en": "Error", "pt": "Erro"},
+        {"key": "attempts", "en": "Attempts", "pt": "Tentativas"}
+      ],
+      "optionalColumns": []
     },
     "Leader Election": {
       "role": "leader",
       "kind": "leader",
       "columns": [
-        {
-          "key": "election_name",
-          "en": "Election Name",
-          "pt": "Nome da Eleição"
-        },
-        {
-          "key": "worker_id",
-          "en": "Worker ID",
-          "pt": "Worker ID"
-        },
-        {
-          "key": "expires_at",
-          "en": "Expires At",
-          "pt": "Expira Em"
-        },
-        {
-          "key": "term",
-          "en": "Term",
-          "pt": "Mandato"
-        },
-        {
-          "key": "lease",
-          "en": "Lease",
-          "pt": "Concessão"
-        }
-      ]
+        {"key": "election_name", "en": "Election Name", "pt": "Nome da Eleição"},
+        {"key": "worker_id", "en": "Worker ID", "pt": "Worker ID"},
+        {"key": "expires_at", "en": "Expires At", "pt": "Expira Em"},
+        {"key": "term", "en": "Term", "pt": "Mandato"},
+        {"key": "lease", "en": "Lease", "pt": "Concessão"}
+      ],
+      "optionalColumns": []
     },
     "Tasks Archive": {
       "role": "archive",
       "kind": "task",
       "columns": [
-        {
-          "key": "id",
-          "en": "ID",
-          "pt": "ID"
-        },
-        {
-          "key": "video_key",
-          "en": "Video Key",
-          "pt": "Chave do Vídeo"
-        },
-        {
-          "key": "completed_at",
-          "en": "Completed At",
-          "pt": "Timestamp de Conclusão"
-        }
-      ]
+        {"key": "id", "en": "ID", "pt": "ID"},
+        {"key": "video_key", "en": "Video Key", "pt": "Chave do Vídeo"},
+        {"key": "completed_at", "en": "Completed At", "pt": "Timestamp de Conclusão"}
+      ],
+      "optionalColumns": []
     }
   },
-  "taskStatus": [
-    "PENDING",
-    "CLAIMED",
-    "DONE",
-    "FAILED",
-    "INVALID"
-  ],
-  "workerStatus": [
-    "ACTIVE",
-    "INACTIVE"
-  ],
+  "taskStatus": ["PENDING", "CLAIMED", "DONE", "FAILED", "INVALID"],
+  "workerStatus": ["ACTIVE", "INACTIVE"],
   "leaderElectionName": "orchestrator-leader",
   "fleetControlName": "fleet-control",
-  "fleetStates": [
-    "RUNNING",
-    "PAUSED",
-    "DRAIN"
-  ],
+  "fleetStates": ["RUNNING", "PAUSED", "DRAIN"],
   "leaseSeparator": "|",
   "pendingLeaseTemplate": "PENDING|{id}|0|-|0",
   "staleHeartbeatSeconds": 120,

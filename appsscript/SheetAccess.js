@@ -87,6 +87,41 @@ function readColumn_(table, key) {
 }
 
 /**
+ * Reads the last `limit` rows below the header, as records (bounded reads for the dashboard).
+ *
+ * @param {Table} table
+ * @param {number} limit
+ * @return {{records: RowRecord[], total: number}} the rows, oldest first, and how many exist.
+ */
+function readTail_(table, limit) {
+  const total = dataRowCount_(table);
+  const count = Math.min(total, limit);
+  if (count === 0) return { records: [], total };
+  const width = Math.max(1, table.columns.width);
+  const values = table.sheet.getRange(total - count + 2, 1, count, width).getValues();
+  return { records: values.map((row) => rowToRecord_(table.columns, row)), total };
+}
+
+/**
+ * Reads the last `limit` cells of one known column below the header.
+ *
+ * @param {Table} table
+ * @param {string} key
+ * @param {number} limit
+ * @return {unknown[]}
+ */
+function readColumnTail_(table, key, limit) {
+  if (!(key in table.columns.index)) return [];
+  const total = dataRowCount_(table);
+  const count = Math.min(total, limit);
+  if (count === 0) return [];
+  return table.sheet
+    .getRange(total - count + 2, table.columns.index[key] + 1, count, 1)
+    .getValues()
+    .map((row) => row[0]);
+}
+
+/**
  * Appends a record as a new last row. appendRow finds the end of the data on the server, in
  * the same call, so a row appended by someone else in between is never overwritten.
  *

@@ -19,6 +19,7 @@ import gspread
 from sheets_emulator import EmulatorServer
 
 from agent.config import Config
+from agent.demo.fleet import AgentProcess
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
 from bench.stats import EmulatorCounts, counts
@@ -72,6 +73,7 @@ class BenchEmulator:
         """A gspread client for ``user`` that never paces itself."""
         return make_client(
             user=user,
+            token=user,
             emulator_host=self.host,
             read_per_minute=WIDE_OPEN,
             write_per_minute=WIDE_OPEN,
@@ -120,12 +122,22 @@ def bench_emulator() -> Iterator[BenchEmulator]:
         emulator.close()
 
 
+class _OwnAccounts(Fleet):
+    """A fleet whose agents each have their own emulator account (``SHEETS_EMULATOR_TOKEN`` =
+    worker name), as these benchmarks were measured; one shared account is issue 13's bench."""
+
+    def start(self, name: str, **kwargs: Any) -> AgentProcess:
+        """Start agent ``name`` on its own account unless told otherwise."""
+        kwargs.setdefault("SHEETS_EMULATOR_TOKEN", name)
+        return super().start(name, **kwargs)
+
+
 @contextmanager
 def fleet_of(
     emulator: BenchEmulator, gateway: SheetsGateway, tmp: Path, settings: dict[str, str]
 ) -> Iterator[Fleet]:
     """A :class:`~tests.coordination.harness.Fleet` whose processes are all killed at the end."""
-    fleet = Fleet(emulator.host, gateway.spreadsheet_id, tmp, settings=dict(settings))
+    fleet = _OwnAccounts(emulator.host, gateway.spreadsheet_id, tmp, settings=dict(settings))
     try:
         yield fleet
     finally:

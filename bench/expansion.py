@@ -34,7 +34,7 @@ from bench.common import BenchEmulator, wait_until
 from bench.report import Section
 from bench.tap import UserTally
 from tests.coordination.harness import read_tab
-from tests.sources.bench import expansion_speed
+from tests.sources.bench import expansion_speed, rescan_requests
 
 #: What the synthetic extractor serves (filled by this benchmark before each source is added).
 CATALOG = Catalog()
@@ -245,7 +245,15 @@ def run(emulator: BenchEmulator, tmp: Path, quick: bool) -> Section:
         _add_cold_row(section, run_)
         for src in run_["sources"]:
             _add_row(section, run_["history_rows"], src, ytdlp.get(src["entries"]))
-    section.data = {"ytdlp_only": ytdlp, "runs": runs, "overlap": OVERLAP}
+    rescans = [rescan_requests(n, new) for n, new in ((300, 5), (3_000, 5), (3_000, 40))]
+    for r in rescans:
+        section.add(
+            f"rescan: {r['videos']:,}-video tab, {r['new']} new uploads",
+            f"{r['rescan_pages']} page request(s), stopping after {r['stop_after_known']} known "
+            f"in a row (a read without the stop: {r['rescan_without_stop_pages']}; "
+            f"{r['found']} new found)",
+        )
+    section.data = {"ytdlp_only": ytdlp, "runs": runs, "overlap": OVERLAP, "rescans": rescans}
     _conclude(section, runs)
     return section
 

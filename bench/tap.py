@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from sheets_emulator.identity import client_label
+
 from agent.schema import (
     LEADER_ELECTION,
     SOURCES,
@@ -245,6 +247,10 @@ class Tap:
 
 
 def _user(headers: Mapping[str, str]) -> str:
+    """The client label the emulator's stats use (the worker name), else the bearer token."""
+    label = client_label(headers)
+    if label is not None:
+        return label
     auth = headers.get("authorization", "")
     return auth.split(" ", 1)[1] if auth.lower().startswith("bearer ") else "anonymous"
 

@@ -33,6 +33,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "fault_rate": 0.0,
     "seed": None,
     "slow_ms": 1000,
+    "late_ms": 3000,
+    "fault_kinds": ["http_429", "http_500", "http_503", "slow", "lost_cut", "lost_503", "late"],
+    "delete_duplicates_shrinks_grid": False,
+    "find_replace_hidden_rows": False,
 }
 
 ClientFactory = Callable[..., gspread.Client]

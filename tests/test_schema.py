@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,21 @@ def test_schema_js_is_current() -> None:
     assert committed == schema.render_schema_js(), (
         "appsscript/Schema.js is stale: run `orc schema-js`"
     )
+
+
+def test_schema_js_puts_one_column_per_line() -> None:
+    text = schema.render_schema_js()
+    body = json.loads(
+        text[text.index("Object.freeze(") + len("Object.freeze(") : text.rindex(");")]
+    )
+    for spec in schema.ALL_TABS:
+        columns = body["tabs"][spec.title]["columns"]
+        assert [c["key"] for c in columns] == [c.key for c in spec.columns]
+        for column in spec.columns:
+            line = json.dumps(
+                {"key": column.key, "en": column.en, "pt": column.pt}, ensure_ascii=False
+            )
+            assert f"\n        {line}" in text, line
 
 
 @pytest.mark.parametrize("language", ["en", "pt"])

@@ -30,13 +30,14 @@ def _register_optional() -> None:
     """Attach commands whose modules may pull heavier imports."""
     from agent.cli.control import drain, pause, resume
     from agent.cli.demo import demo
+    from agent.cli.doctor import doctor
     from agent.cli.emulator import emulator
     from agent.cli.init import init
     from agent.cli.queue import add_source, requeue_command
     from agent.cli.run import check, run
     from agent.cli.status import status
 
-    for command in (run, init, add_source, requeue_command, status, check, emulator, demo):
+    for command in (run, init, add_source, requeue_command, status, check, emulator, demo, doctor):
         cli.add_command(command)
     for command in (pause, resume, drain):
         cli.add_command(command)

@@ -74,6 +74,9 @@ def fail(exc: AgentError) -> None:
     if isinstance(exc, SchemaError):
         click.echo(f"orc: spreadsheet layout error: {exc}", err=True)
         raise SystemExit(EXIT_BAD_CONFIG)
+    if isinstance(exc, SheetsError) and exc.status == 401:
+        click.echo(f"orc: configuration error: credentials: {exc}", err=True)
+        raise SystemExit(EXIT_BAD_CONFIG)
     if isinstance(exc, SheetsError) and exc.status in (403, 404):
         click.echo(f"orc: configuration error: SPREADSHEET_ID: {exc}", err=True)
         raise SystemExit(EXIT_BAD_CONFIG)

@@ -10,6 +10,7 @@ from agent.errors import AgentError, InvalidUrlError
 from agent.schema import SOURCES_DLQ, TASKS_DLQ
 from agent.sheets.gateway import SheetsGateway
 from agent.sources.urls import classify_url
+from agent.tasks.failures import ErrorClass
 
 
 @click.command("add-source")
@@ -55,9 +56,19 @@ def add_source(urls: tuple[str, ...], log_format: str, log_level: str) -> None:
 @click.argument("kind", type=click.Choice(["tasks", "sources"]))
 @click.argument("ids", nargs=-1)
 @click.option("--all", "everything", is_flag=True, help="Requeue every row of the DLQ tab.")
+@click.option(
+    "--error-class",
+    type=click.Choice([c.value for c in ErrorClass]),
+    help="Requeue the Tasks DLQ rows of this class (e.g. rate_limited after a block lifted).",
+)
 @logging_options
 def requeue_command(
-    kind: str, ids: tuple[str, ...], everything: bool, log_format: str, log_level: str
+    kind: str,
+    ids: tuple[str, ...],
+    everything: bool,
+    error_class: str | None,
+    log_format: str,
+    log_level: str,
 ) -> None:
     """Move DLQ rows back to the end of their queue as PENDING (attempts reset).
 
@@ -67,13 +78,21 @@ def requeue_command(
     Examples:
       orc requeue tasks 3f2a0c4e-8b1d-4e7a-9c2f-1a2b3c4d5e6f
       orc requeue sources --all
+      orc requeue tasks --error-class bot_check
     """
-    if bool(ids) == everything:
-        raise click.UsageError("give IDs or --all (not both)")
+    if sum((bool(ids), everything, error_class is not None)) != 1:
+        raise click.UsageError("give IDs, --all or --error-class (one of them)")
+    if error_class is not None and kind != "tasks":
+        raise click.UsageError("--error-class applies to tasks only")
     config = start(log_format, log_level)
     dlq = TASKS_DLQ if kind == "tasks" else SOURCES_DLQ
     try:
-        report = requeue(SheetsGateway.from_config(config), dlq, None if everything else list(ids))
+        report = requeue(
+            SheetsGateway.from_config(config),
+            dlq,
+            list(ids) if ids else None,
+            error_class=error_class,
+        )
     except AgentError as exc:
         fail(exc)
         return

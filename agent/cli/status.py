@@ -46,10 +46,15 @@ def render(data: dict[str, Any]) -> Group:
     parts: list[Any] = [header, workers, queues]
     if data["dlq"]:
         errors = Table(title="Recent DLQ errors")
-        for column in ("tab", "name", "error"):
+        for column in ("tab", "name", "class", "error"):
             errors.add_column(column, overflow="fold")
         for e in data["dlq"]:
-            errors.add_row(Text(e["tab"]), Text(e["name"] or e["url"]), Text(e["error"][:200]))
+            errors.add_row(
+                Text(e["tab"]),
+                Text(e["name"] or e["url"]),
+                Text(e.get("error_class", "")),
+                Text(e["error"][:200]),
+            )
         parts.append(errors)
     return Group(*parts)
 

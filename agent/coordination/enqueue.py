@@ -92,8 +92,18 @@ def enqueue_tasks(gateway: SheetsGateway, items: Sequence[dict[str, str]]) -> li
     return [values["id"] for values in prepared]
 
 
-def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> RequeueReport:
-    """Move DLQ rows (all when ``ids`` is None) back to the end of their queue as PENDING."""
+def requeue(
+    gateway: SheetsGateway,
+    dlq: TabSpec,
+    ids: Sequence[str] | None,
+    *,
+    error_class: str | None = None,
+) -> RequeueReport:
+    """Move DLQ rows (all when ``ids`` is None) back to the end of their queue as PENDING.
+
+    ``error_class`` (Tasks DLQ only) keeps, of those rows, the ones whose ``Error Class`` cell
+    holds that class.
+    """
     queue = QUEUE_OF_DLQ[dlq.title]
     dlq_map, queue_map = read_maps(gateway, [dlq, queue])
     dlq_rows, queued_ids, queued_leases = gateway.read(
@@ -123,6 +133,10 @@ def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> 
             by_id.setdefault(row_id, fields)
             cells.setdefault(row_id, set()).add(cell)
     wanted = list(by_id) if ids is None else list(dict.fromkeys(unmarked(i) for i in ids))
+    if error_class is not None:
+        wanted = [
+            i for i in wanted if by_id.get(i, {}).get("error_class", "").strip() == error_class
+        ]
     to_queue: list[dict[str, str]] = []
     to_remove: list[str] = []
     for row_id in wanted:
@@ -138,6 +152,7 @@ def requeue(gateway: SheetsGateway, dlq: TabSpec, ids: Sequence[str] | None) -> 
             report.skipped[row_id] = f"already in {queue.title}"
             continue
         found.pop("error", None)
+        found.pop("error_class", None)
         to_queue.append(found)
         report.requeued.append(row_id)
     sheet_id = gateway.tab(dlq.title).sheet_id

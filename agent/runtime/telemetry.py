@@ -30,6 +30,7 @@ from agent.runtime.control import FleetControl
 from agent.schema import STALE_HEARTBEAT_SECONDS, WORKERS, FleetState, WorkerStatus
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.table import column_map, records
+from agent.tasks.failures import classify_task_failure
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,10 @@ LATE_FACTOR = 2.0
 
 
 def error_class(exc: BaseException) -> str:
-    """The error class of a failed task: the exception's ``error_class`` if it has one
-    (e.g. :class:`~agent.errors.RefusedUrlError`), else its type's name."""
-    known = getattr(exc, "error_class", None)
-    return str(known) if known else type(exc).__name__
+    """The error class of a failed task, as the ``Error Class`` column has it
+    (:func:`~agent.tasks.failures.classify_task_failure`: ``refused``, ``bot_check``,
+    ``callback`` for the callback's own exception ...)."""
+    return classify_task_failure(exc).error_class.value
 
 
 class Telemetry:

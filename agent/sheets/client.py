@@ -1,10 +1,13 @@
-"""The one place that builds a gspread client: Google with a service account, or the emulator.
+"""The one place that builds a gspread client: Google (credentials from :mod:`.auth`) or emulator.
 
-``SHEETS_EMULATOR_HOST=host:port`` routes every request (Sheets and Drive) to the emulator with
-no credentials; the agent's worker name travels as the bearer token so that the emulator can
-count quota per user. Every request is paced by a token bucket, given a timeout and retried
-within bounds; writes whose fate is unknown raise :class:`~agent.errors.AmbiguousWriteError`
-unless they are idempotent.
+``SHEETS_EMULATOR_HOST=host:port`` routes every request (Sheets and Drive) to the emulator. With
+no ``AUTH_MODE`` no credentials are used: the bearer token sent there is
+``$SHEETS_EMULATOR_TOKEN`` (default :data:`DEFAULT_EMULATOR_TOKEN`), one for every agent, so that
+a fleet is one user for the quota as with one service account; with ``AUTH_MODE`` the real
+credentials' tokens are sent. The worker name travels in the User-Agent (``worker/<name>``),
+which the emulator uses for its per-client stats and never for quota. Every request is paced by
+a token bucket, given a timeout and retried within bounds; writes whose fate is unknown raise
+:class:`~agent.errors.AmbiguousWriteError` unless they are idempotent.
 """
 
 from __future__ import annotations
@@ -17,13 +20,20 @@ from collections import Counter
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import gspread
 import requests
 from google.auth.credentials import AnonymousCredentials
+from google.auth.exceptions import RefreshError
+from google.auth.exceptions import TransportError as AuthTransportError
+from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
 
-from agent.errors import AmbiguousWriteError, ConfigError, QuotaExceededError, SheetsError
+from agent.__about__ import __version__
+from agent.errors import AmbiguousWriteError, QuotaExceededError, SheetsError
+from agent.sheets.auth import SCOPES, AuthSettings, SignIn, refresh_failure, sign_in
+from agent.sheets.auth import load_service_account as load_service_account
 from agent.sheets.pacing import TokenBucket
 from agent.sheets.retry import (
     FailureKind,
@@ -33,10 +43,13 @@ from agent.sheets.retry import (
     parse_retry_after,
 )
 
-#: Least privilege: the agent reads and writes spreadsheets it was shared on, nothing in Drive.
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+__all__ = ["SCOPES", "PacedHTTPClient", "load_service_account", "make_client"]
+
 GOOGLE_PREFIXES = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 EMULATOR_HOST_VARIABLE = "SHEETS_EMULATOR_HOST"
+EMULATOR_TOKEN_VARIABLE = "SHEETS_EMULATOR_TOKEN"  # noqa: S105 (a variable's name)
+#: The emulator's bearer token when ``SHEETS_EMULATOR_TOKEN`` is unset: the fleet's one account.
+DEFAULT_EMULATOR_TOKEN = "emulator-service-account"  # noqa: S105 (the emulator checks none)
 
 _READ_POST_SUFFIXES = (":batchGetByDataFilter", "developerMetadata:search")
 _IDEMPOTENT_WRITE_MARKERS = ("/values:batchUpdate", ":clear", "values:batchClear")
@@ -104,7 +117,8 @@ class PacedHTTPClient(gspread.HTTPClient):
         session: requests.Session | None = None,
         *,
         base_url: str | None = None,
-        user: str | None = None,
+        token: str | None = None,
+        label: str | None = None,
         read_per_minute: int = 60,
         write_per_minute: int = 60,
         timeout_s: float = 30.0,
@@ -112,7 +126,8 @@ class PacedHTTPClient(gspread.HTTPClient):
     ) -> None:
         super().__init__(auth, session)
         self.base_url = base_url.rstrip("/") if base_url else None
-        self.user = user
+        self.token = token
+        self.label = label
         self.timeout = (min(10.0, timeout_s), timeout_s)
         self.policy = policy or RetryPolicy()
         self.buckets = {
@@ -121,6 +136,8 @@ class PacedHTTPClient(gspread.HTTPClient):
             "drive": TokenBucket(max(read_per_minute, write_per_minute)),
         }
         self.stats = CallStats()
+        #: How this client signs in (None: the emulator without credentials).
+        self.sign_in: SignIn | None = None
 
     def _route(self, url: str) -> str:
         if self.base_url:
@@ -144,8 +161,10 @@ class PacedHTTPClient(gspread.HTTPClient):
         idempotent = is_idempotent(method, endpoint)
         url = self._route(endpoint)
         send_headers = dict(headers or {})
-        if self.user is not None:
-            send_headers["Authorization"] = f"Bearer {self.user}"
+        if self.token is not None:
+            send_headers["Authorization"] = f"Bearer {self.token}"
+        if self.label is not None:
+            send_headers["User-Agent"] = user_agent(self.label)
         attempt = 0
         while True:
             attempt += 1
@@ -162,6 +181,18 @@ class PacedHTTPClient(gspread.HTTPClient):
                     headers=send_headers,
                     timeout=self.timeout,
                 )
+            except RefreshError as exc:
+                if not getattr(exc, "retryable", False) or attempt >= self.policy.max_tries:
+                    raise refresh_failure(exc, self.sign_in) from None
+                time.sleep(self.policy.delay_s(attempt))
+                continue
+            except AuthTransportError as exc:  # the token endpoint did not answer
+                if attempt >= self.policy.max_tries:
+                    raise SheetsError(
+                        f"token endpoint unreachable: {exc}", retryable=True
+                    ) from None
+                time.sleep(self.policy.delay_s(attempt))
+                continue
             except requests.RequestException as exc:
                 outcome = classify_exception(exc, idempotent=idempotent)
                 self.stats.add(f"transport_error.{outcome.value}")
@@ -210,6 +241,16 @@ class PacedHTTPClient(gspread.HTTPClient):
             time.sleep(delay)
 
 
+def user_agent(worker: str) -> str:
+    """The agent's User-Agent, naming the worker (``worker/<name>``, URL-quoted)."""
+    return f"yt-gsheet-orchestrator/{__version__} worker/{quote(worker, safe='')}"
+
+
+def emulator_token() -> str:
+    """The bearer token for the emulator: ``$SHEETS_EMULATOR_TOKEN`` or the shared default."""
+    return os.environ.get(EMULATOR_TOKEN_VARIABLE) or DEFAULT_EMULATOR_TOKEN
+
+
 def emulator_base_url(host: str) -> str:
     """The base URL for an emulator at ``host:port``."""
     return host if host.startswith(("http://", "https://")) else f"http://{host}"
@@ -220,71 +261,44 @@ def make_client(
     user: str,
     emulator_host: str | None = None,
     service_account_file: Path | None = None,
+    auth: AuthSettings | None = None,
     read_per_minute: int = 60,
     write_per_minute: int = 60,
     timeout_s: float = 30.0,
     policy: RetryPolicy | None = None,
+    token: str | None = None,
 ) -> gspread.Client:
     """A gspread client for the emulator (when ``emulator_host`` is set) or for Google.
 
-    ``emulator_host`` defaults to ``$SHEETS_EMULATOR_HOST``.
+    ``emulator_host`` defaults to ``$SHEETS_EMULATOR_HOST``; ``user`` (the worker name) goes
+    in the User-Agent; ``auth`` chooses the credentials (:mod:`agent.sheets.auth`; without it,
+    ``service_account_file`` is the key); ``token`` (emulator without credentials only)
+    defaults to :func:`emulator_token`.
     """
     emulator_host = emulator_host or os.environ.get(EMULATOR_HOST_VARIABLE) or None
-    if emulator_host:
+    settings = auth or AuthSettings(service_account_file=service_account_file)
+    signed = sign_in(settings, emulator=emulator_host is not None)
+    session: requests.Session | None = None
+    if signed is None:
         credentials: Any = AnonymousCredentials()  # type: ignore[no-untyped-call]
-        base_url: str | None = emulator_base_url(emulator_host)
-        token_user: str | None = user
+        # Nothing to refresh without credentials: a 401 from the emulator is the answer.
+        session = AuthorizedSession(credentials, refresh_status_codes=())  # type: ignore[no-untyped-call]
     else:
-        if service_account_file is None:
-            raise ConfigError(
-                "SERVICE_ACCOUNT_FILE", "is required unless SHEETS_EMULATOR_HOST is set"
-            )
-        credentials = load_service_account(service_account_file)
-        base_url = None
-        token_user = None
+        credentials = signed.credentials
     client = gspread.Client(credentials)
     client.http_client = PacedHTTPClient(
         credentials,
-        base_url=base_url,
-        user=token_user,
+        session,
+        base_url=emulator_base_url(emulator_host) if emulator_host else None,
+        token=(token or emulator_token()) if signed is None else None,
+        label=user,
         read_per_minute=read_per_minute,
         write_per_minute=write_per_minute,
         timeout_s=timeout_s,
         policy=policy,
     )
+    client.http_client.sign_in = signed
     return client
-
-
-def load_service_account(path: Path) -> Any:
-    """Service-account credentials with the least scope, or a ConfigError naming the problem."""
-    from google.oauth2.service_account import Credentials
-
-    variable = "SERVICE_ACCOUNT_FILE"
-    if not path.exists():
-        raise ConfigError(variable, f"file {str(path)!r} does not exist")
-    if not path.is_file():
-        raise ConfigError(variable, f"{str(path)!r} is not a file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(variable, f"file {str(path)!r} cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError:  # a binary file: say so without echoing any of its bytes
-        raise ConfigError(variable, f"file {str(path)!r} is not JSON (not UTF-8 text)") from None
-    import json
-
-    try:
-        info = json.loads(text)
-    except ValueError:
-        raise ConfigError(variable, f"file {str(path)!r} is not JSON") from None
-    if not isinstance(info, dict) or info.get("type") != "service_account":
-        raise ConfigError(
-            variable,
-            f'file {str(path)!r} is not a service-account key ("type" must be "service_account")',
-        )
-    try:
-        return Credentials.from_service_account_info(info, scopes=list(SCOPES))  # type: ignore[no-untyped-call]
-    except (ValueError, KeyError) as exc:
-        raise ConfigError(variable, f"file {str(path)!r} is not a usable key ({exc})") from None
 
 
 def readable_by_others(path: Path) -> bool:

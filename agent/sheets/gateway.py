@@ -15,8 +15,9 @@ import gspread
 from gspread.exceptions import APIError
 
 from agent.config import Config
-from agent.errors import SchemaError, SheetsError
+from agent.errors import AuthError, SchemaError, SheetsError
 from agent.sheets.a1 import first_row_of, quote_title
+from agent.sheets.auth import AuthSettings
 from agent.sheets.client import CallStats, PacedHTTPClient, make_client
 
 #: Google recommends at most 2 MB per request; stay a little under.
@@ -59,11 +60,26 @@ class SheetsGateway:
             ) from None
         except PermissionError:
             raise SheetsError(
-                f"spreadsheet {spreadsheet_id!r} is not shared with this account",
+                f"spreadsheet {spreadsheet_id!r} is not shared with {self._who()} "
+                "(share it with that address as Editor)",
                 status=403,
+            ) from None
+        except APIError as exc:
+            if exc.response is None or exc.response.status_code != 401:
+                raise _sheets_error(exc, "open") from None
+            sign = getattr(client.http_client, "sign_in", None)
+            raise AuthError(
+                sign.variable if sign is not None else "credentials",
+                f"the Sheets API refused the credentials of {self._who()} (HTTP 401 "
+                "UNAUTHENTICATED: the token is unknown, revoked or expired)",
             ) from None
         self.tabs: dict[str, SheetInfo] = {}
         self.refresh()
+
+    def _who(self) -> str:
+        sign = getattr(self.client.http_client, "sign_in", None)
+        account = sign.account if sign is not None else None
+        return account or "this account"
 
     @classmethod
     def from_config(cls, config: Config) -> SheetsGateway:
@@ -71,7 +87,7 @@ class SheetsGateway:
         client = make_client(
             user=config.worker_name,
             emulator_host=config.sheets_emulator_host,
-            service_account_file=config.service_account_file,
+            auth=AuthSettings.from_config(config),
             read_per_minute=config.read_quota_per_minute,
             write_per_minute=config.write_quota_per_minute,
             timeout_s=config.request_timeout_seconds,

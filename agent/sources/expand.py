@@ -27,13 +27,14 @@ from agent.sources.failures import ExpansionError, classify_failure, permanent
 from agent.sources.flatten import Collector, entry_title
 from agent.sources.model import Expansion, VideoEntry
 from agent.sources.options import ExpandOptions
+from agent.sources.rescan import extract_until_known
 from agent.sources.urls import CHANNEL_TABS, SourceRef, classify_url, watch_url
 from agent.sources.ytdlp import extract_flat, open_session
 
 __all__ = ["ExpandOptions", "Expansion", "VideoEntry", "expand_source"]
 
 _log = logging.getLogger(__name__)
-_USER_FILTERS = ("shorts", "streams", "title_filter")
+_USER_FILTERS = ("shorts", "streams", "title_filter", "duration_filter")
 _Result = tuple[str | None, Mapping[str, Any] | None]
 
 
@@ -70,15 +71,22 @@ def _extract(ref: SourceRef, options: ExpandOptions) -> list[_Result]:
             tabs = options.wanted_tabs
             if not tabs:
                 raise permanent(ref.url, "CHANNEL_TABS and INCLUDE_* leave no tab to read")
-            if set(tabs) != set(CHANNEL_TABS):
-                return _extract_tabs(ydl, ref, tabs)
-        return [(ref.channel_tab, _extract_one(ydl, ref.url, ref.url))]
+            # A rescan reads each tab on its own, so that each stops at its own known videos.
+            if set(tabs) != set(CHANNEL_TABS) or options.rescanning:
+                return _extract_tabs(ydl, ref, tabs, options)
+        return [(ref.channel_tab, _extract_one(ydl, ref.url, ref.url, options))]
 
 
-def _extract_one(ydl: Any, source_url: str, url: str) -> Mapping[str, Any] | None:
+def _extract_one(
+    ydl: Any, source_url: str, url: str, options: ExpandOptions
+) -> Mapping[str, Any] | None:
     from yt_dlp.utils import YoutubeDLError
 
     try:
+        if options.rescanning and options.known is not None:
+            return extract_until_known(
+                ydl, url, options.known, options.stop_after_known, extract_flat
+            )
         return extract_flat(ydl, url)
     except (YoutubeDLError, OSError) as exc:
         raise _refused_or(source_url, exc) from exc
@@ -95,13 +103,15 @@ def _refused_or(source_url: str, exc: BaseException) -> SourceError:
     return classify_failure(source_url, exc)
 
 
-def _extract_tabs(ydl: Any, ref: SourceRef, tabs: tuple[str, ...]) -> list[_Result]:
+def _extract_tabs(
+    ydl: Any, ref: SourceRef, tabs: tuple[str, ...], options: ExpandOptions
+) -> list[_Result]:
     """Read each wanted tab; a missing tab is skipped unless every wanted tab is missing."""
     results: list[_Result] = []
     missing: list[str] = []
     for tab in tabs:
         try:
-            results.append((tab, _extract_one(ydl, ref.url, f"{ref.url}/{tab}")))
+            results.append((tab, _extract_one(ydl, ref.url, f"{ref.url}/{tab}", options)))
         except ExpansionError as exc:
             if exc.retry_later or "does not have a" not in exc.reason:
                 raise

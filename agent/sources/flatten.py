@@ -97,9 +97,17 @@ class Collector:
             return "streams"
         if self._title_re is not None and not self._title_re.search(entry_title(entry)):
             return "title_filter"
+        if self._too_short_or_long(duration_of(entry)):
+            return "duration_filter"
         if options.max_entries and len(self.expansion.entries) >= options.max_entries:
             return "max_entries"
         return None
+
+    def _too_short_or_long(self, duration: float | None) -> bool:
+        low, high = self.options.min_duration_s, self.options.max_duration_s
+        if duration is None:
+            return False
+        return (low is not None and duration < low) or (high is not None and duration > high)
 
 
 def _entries(info: Mapping[str, Any]) -> Iterable[Mapping[str, Any] | None]:

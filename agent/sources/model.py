@@ -18,6 +18,7 @@ SKIP_REASONS: tuple[str, ...] = (
     "shorts",  # INCLUDE_SHORTS=false
     "streams",  # INCLUDE_STREAMS=false
     "title_filter",  # TITLE_REGEX did not match (or the entry has no title)
+    "duration_filter",  # shorter than Min Duration or longer than Max Duration (per source)
     "duplicate",  # the same video twice in this source
     "max_entries",  # beyond MAX_ENTRIES_PER_SOURCE
     "no_key",  # an entry with no recognisable video

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,12 @@ class ExpandOptions:
       ones (tests and the demo serve YouTube-shaped results through them).
     - ``socket_timeout``: seconds before a silent connection counts as a transport error.
     - ``ytdlp_params``: further yt-dlp parameters, applied last.
+    - ``min_duration_s`` / ``max_duration_s``: keep only videos this long (an entry whose
+      duration yt-dlp does not list is kept).
+    - ``known`` and ``stop_after_known``: a rescan; ``known(video_key)`` tells a video already
+      queued, done or dead-lettered, and reading a playlist or tab stops after
+      ``stop_after_known`` known videos in a row (0: read everything). See
+      :mod:`agent.sources.rescan`.
     - ``url_guard``: the addresses yt-dlp may connect to (``ALLOW_PRIVATE_URLS``); by default
       none that is private, loopback, link-local or a metadata host.
     """
@@ -58,11 +64,17 @@ class ExpandOptions:
     extra_extractors: tuple[Any, ...] = ()
     socket_timeout: float = 30.0
     ytdlp_params: Mapping[str, Any] = field(default_factory=dict)
+    min_duration_s: float | None = None
+    max_duration_s: float | None = None
+    known: Callable[[str], bool] | None = None
+    stop_after_known: int = 0
     url_guard: AddressGuard = field(default_factory=AddressGuard)
 
     def __post_init__(self) -> None:
         if self.max_entries < 0:
             raise ConfigError("MAX_ENTRIES_PER_SOURCE", "must be 0 (no limit) or more")
+        if self.stop_after_known < 0:
+            raise ConfigError("stop_after_known", "must be 0 (read everything) or more")
         unknown = [t for t in self.channel_tabs if t not in CHANNEL_TABS]
         if unknown or not self.channel_tabs:
             raise ConfigError(
@@ -93,8 +105,17 @@ class ExpandOptions:
         }
         if config.source_extractors:
             values["extra_extractors"] = load_extractors(config.source_extractors)
+        # YTDLP_OPTIONS' network options (proxy, extractor arguments, pacing) apply here too.
+        from agent.ytdlp.options import YtdlpOptions
+
+        values["ytdlp_params"] = YtdlpOptions.parse(config.ytdlp_options).to_params(media=False)
         values.update(overrides)
         return cls(**values)
+
+    @property
+    def rescanning(self) -> bool:
+        """True when reading stops after ``stop_after_known`` known videos in a row."""
+        return self.known is not None and self.stop_after_known > 0
 
     @property
     def wanted_tabs(self) -> tuple[str, ...]:

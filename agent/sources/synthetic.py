@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +88,11 @@ class Catalog:
     channels: dict[str, SyntheticChannel] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    #: Entries per page (0: one page). YouTube serves a tab 30 entries a page, each a request;
+    #: yt-dlp reads the next page only when it needs more entries.
+    page_size: int = 0
+    #: Every page served, ``<url>#<page number>`` (counted apart from ``requests``).
+    pages: list[str] = field(default_factory=list)
 
     def add_playlist(self, playlist_id: str, title: str, entries: Sequence[dict[str, Any]]) -> str:
         """Serve a playlist; returns its URL."""
@@ -134,8 +139,9 @@ class SyntheticYoutubeIE(InfoExtractor):  # type: ignore[misc]  # yt_dlp is unty
         if playlist_id not in self.catalog.playlists:
             raise ExtractorError("The playlist does not exist.", expected=True)
         title, entries = self.catalog.playlists[playlist_id]
+        url = f"https://www.youtube.com/playlist?list={playlist_id}"
         result: dict[str, Any] = self.playlist_result(
-            [dict(e) for e in entries],
+            self._paged(url, entries),
             playlist_id,
             title,
             webpage_url=f"https://www.youtube.com/playlist?list={playlist_id}",
@@ -165,7 +171,7 @@ class SyntheticYoutubeIE(InfoExtractor):  # type: ignore[misc]  # yt_dlp is unty
 
     def _tab(self, channel: SyntheticChannel, root: str, tab: str) -> dict[str, Any]:
         result: dict[str, Any] = self.playlist_result(
-            [dict(e) for e in channel.tabs[tab]],
+            self._paged(f"{root}/{tab}", channel.tabs[tab]),
             channel.channel_id,
             f"{channel.name} - {_TAB_TITLES[tab]}",
             channel=channel.name,
@@ -180,3 +186,18 @@ class SyntheticYoutubeIE(InfoExtractor):  # type: ignore[misc]  # yt_dlp is unty
             }
         )
         return result
+
+    def _paged(self, url: str, entries: Sequence[dict[str, Any]]) -> Any:
+        """The entries, as a list or (``page_size``) a generator that fetches page by page."""
+        snapshot = [dict(e) for e in entries]
+        size = self.catalog.page_size
+        if size <= 0:
+            self.catalog.pages.append(f"{url}#1")
+            return snapshot
+
+        def pages() -> Iterator[dict[str, Any]]:
+            for start in range(0, max(len(snapshot), 1), size):
+                self.catalog.pages.append(f"{url}#{start // size + 1}")
+                yield from snapshot[start : start + size]
+
+        return pages()

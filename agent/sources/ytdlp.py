@@ -72,9 +72,11 @@ def ytdlp_params(options: ExpandOptions) -> dict[str, Any]:
 def fetch_window(options: ExpandOptions) -> int | None:
     """How many entries to ask of each playlist, or None for all of them.
 
-    With a title filter any entry may be the one that matches, so everything is read.
+    With a title or duration filter any entry may be the one that matches, so everything is
+    read.
     """
-    if options.max_entries and not options.title_regex:
+    filtered = options.title_regex or options.min_duration_s or options.max_duration_s
+    if options.max_entries and not filtered:
         return options.max_entries + WINDOW_SLACK
     return None
 

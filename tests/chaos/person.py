@@ -11,6 +11,13 @@ ID and in the claim cell ``Lease``) anywhere; delete one of its junk rows; sort 
 write in the ``My Notes`` column (a column the system does not own) of some row; append a
 source (the ``--late`` URLs, one at a time); requeue a few Tasks DLQ rows.
 
+With ``--addon URL`` (the add-on's server functions on the API-backed Apps Script runtime,
+``tests/js/support/api/serve.js``) the person also acts through the add-on, at most once every
+few seconds: every other late source goes in through ``addSources``; requeues through
+``requeueRows``; the sidebar's refresh (``getDashboard``); and re-typing the URL of a source the
+agents hold (the cell rewritten with its own text by content, then ``onEdit`` fired with the
+row number read before), which must change nothing.
+
 Deleting by hand is the one action an API client cannot do the way the Sheets UI does (pick
 the row you see and delete it, atomically). ``deleteDimension`` takes a row number read
 earlier, and agents delete rows in between, so it could delete a task. The person therefore
@@ -38,16 +45,19 @@ from agent.clock import parse_utc_iso
 from agent.coordination.cas import cas_request, delete_duplicates_request, occurrences
 from agent.coordination.enqueue import add_sources, requeue
 from agent.errors import AgentError
-from agent.schema import TASKS, TASKS_DLQ, ColumnMap
-from agent.sheets.a1 import column_range
+from agent.schema import SOURCES, TASKS, TASKS_DLQ, ColumnMap
+from agent.sheets.a1 import column_letter, column_range
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.table import read_maps
+from tests.coordination.addon import AddonClient
 
 NOTES = "My Notes"
 JUNK_ID = "junk-"
 JUNK_LEASE = "garbage lease "
 SETTLED_S = 20.0
+ADDON_EVERY_S = 4.0  # the add-on's calls are many Sheets requests each: a person's pace
+ADDON_REFRESH_EVERY_S = 30.0
 
 
 class Person:
@@ -61,8 +71,12 @@ class Person:
         late: list[str],
         *,
         settled_only: bool = False,
+        addon: str | None = None,
     ) -> None:
         self.settled_only = settled_only
+        self.addon = AddonClient(addon) if addon else None
+        self.next_addon = 0.0
+        self.next_refresh = 0.0
         self.host = host
         self.spreadsheet_id = spreadsheet_id
         self.rng = random.Random(seed)
@@ -83,7 +97,9 @@ class Person:
     def gateway(self) -> SheetsGateway:
         """The gateway, opened again after a failure (the emulator may have restarted)."""
         if self.sheet is None:
-            client = make_client(user="person", emulator_host=self.host, timeout_s=5.0)
+            client = make_client(
+                user="person", emulator_host=self.host, timeout_s=5.0, token="person"
+            )
             self.sheet = SheetsGateway(client, self.spreadsheet_id)
         return self.sheet
 
@@ -211,10 +227,52 @@ class Person:
         )
 
     def add_source(self) -> None:
-        """Append the next late source."""
+        """Append the next late source (every other one through the add-on's addSources)."""
         url = self.late.pop(0)
         self.added_sources.append(url)  # before sending, for the same reason as junk
+        if self.addon is not None and len(self.added_sources) % 2 == 1:
+            result = self.addon.call("addSources", [url])
+            if result["rejected"]:
+                raise AgentError(f"the add-on refused {url}: {result['rejected']}")
+            self.done["addon_add_source"] += 1
+            return
         add_sources(self.gateway(), [url])
+
+    # ------------------------------------------------------------------ through the add-on
+    def addon_refresh(self) -> None:
+        """The sidebar's refresh: every figure the dashboard shows."""
+        assert self.addon is not None
+        self.addon.call("getDashboard")
+
+    def addon_retype(self) -> None:
+        """Type (or paste) a held source's URL again: the cell is rewritten with its own text,
+        found by content (so no other row is touched), then onEdit fires for the row number read
+        before it, as a trigger that runs after rows moved would; a paste covers the next row
+        too."""
+        assert self.addon is not None
+        gateway = self.gateway()
+        (smap,) = read_maps(gateway, [SOURCES], require=False)
+        urls, leases = gateway.read(
+            [
+                column_range(SOURCES.title, smap.col("url"), 2),
+                column_range(SOURCES.title, smap.col("lease"), 2),
+            ]
+        )
+        held = [
+            (i + 2, row[0])
+            for i, row in enumerate(urls)
+            if row and row[0] and i < len(leases) and leases[i] and leases[i][0]
+        ]
+        if not held:
+            return
+        row, url = self.rng.choice(held)
+        sheet_id = gateway.tab(SOURCES.title).sheet_id
+        gateway.batch_update([cas_request(sheet_id, smap.col("url"), url, url)])
+        letter = column_letter(smap.col("url"))
+        if self.rng.random() < 0.5:
+            self.addon.edit(SOURCES.title, f"{letter}{row}", value=url, old=url)
+        else:  # a paste over this row and the next: no value in the event, as on the platform
+            self.addon.edit(SOURCES.title, f"{letter}{row}:{letter}{row + 1}")
 
     def requeue_some(self) -> None:
         """Requeue up to three Tasks DLQ rows by ID, as from the sidebar.
@@ -242,6 +300,11 @@ class Person:
         if not ids:
             return
         chosen = self.rng.sample(ids, min(3, len(ids)))
+        if self.addon is not None and self.rng.random() < 0.5:
+            result = self.addon.call("requeueRows", TASKS_DLQ.title, chosen)
+            self.done["addon_requeue"] += 1
+            self.requeued.extend(result["requeued"])
+            return
         report = requeue(gateway, TASKS_DLQ, chosen)
         self.requeued.extend(report.requeued)
 
@@ -261,6 +324,15 @@ class Person:
             if self.late and time.monotonic() - self.started >= next_late:
                 self.act("add_source", self.add_source)
                 next_late += 8.0
+                continue
+            now = time.monotonic()
+            if self.addon is not None and now >= self.next_addon:
+                self.next_addon = now + ADDON_EVERY_S
+                if now >= self.next_refresh:
+                    self.next_refresh = now + ADDON_REFRESH_EVERY_S
+                    self.act("addon_refresh", self.addon_refresh)
+                else:
+                    self.act("addon_retype", self.addon_retype)
                 continue
             name = self.rng.choice(list(actions))
             self.act(name, actions[name])
@@ -295,9 +367,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--late", action="append", default=[])
     parser.add_argument("--settled-requeue", action="store_true")
+    parser.add_argument("--addon", default=None, help="URL of the add-on server (serve.js)")
     args = parser.parse_args(argv)
     person = Person(
-        args.host, args.spreadsheet, args.seed, args.late, settled_only=args.settled_requeue
+        args.host,
+        args.spreadsheet,
+        args.seed,
+        args.late,
+        settled_only=args.settled_requeue,
+        addon=args.addon,
     )
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -32,7 +32,11 @@ UNPACED = 1_000_000  # requests per minute: the runner's own clients never pace 
 def unpaced_client(user: str, host: str) -> gspread.Client:
     """A gspread client for ``user`` on the emulator at ``host`` that never paces itself."""
     return make_client(
-        user=user, emulator_host=host, read_per_minute=UNPACED, write_per_minute=UNPACED
+        user=user,
+        emulator_host=host,
+        read_per_minute=UNPACED,
+        write_per_minute=UNPACED,
+        token=user,  # the runner's own account: never counted against the fleet's
     )
 
 
@@ -163,6 +167,7 @@ class PersonProcess:
         seed: int,
         late_urls: list[str],
         settled_requeue: bool,
+        addon_url: str | None = None,
     ) -> None:
         """Start it against ``spreadsheet_id`` on the emulator at ``host``."""
         args = [sys.executable, "-m", "tests.chaos.person", "--host", host]
@@ -172,6 +177,8 @@ class PersonProcess:
             args += ["--late", url]
         if settled_requeue:
             args.append("--settled-requeue")
+        if addon_url:
+            args += ["--addon", addon_url]
         with (self.workdir / "person.log").open("ab") as handle:
             self.popen = subprocess.Popen(
                 args, cwd=ROOT, env=clean_env(), stdout=handle, stderr=subprocess.STDOUT

@@ -53,6 +53,7 @@ from tests.chaos.processes import (
 )
 from tests.chaos.report import ChaosReport, Event, build_report
 from tests.chaos.settings import ChaosSettings
+from tests.coordination.addon import AddonServer
 from tests.coordination.harness import AgentProcess, make_sheet
 
 
@@ -86,6 +87,7 @@ class ChaosRun:
         self.sigterm: dict[str, Any] = {}
         self.unexpected_exits: list[str] = []
         self.person = PersonProcess(workdir)
+        self.addon: AddonServer | None = None
         self.leader_values: list[tuple[float, str]] = []  # (t, lease text) when it changed
         self.terms_seen: set[int] = set()
         self.monitor: SheetsGateway | None = None
@@ -128,17 +130,23 @@ class ChaosRun:
     def start_agent(self, name: str) -> None:
         """Start (or restart) agent ``name``."""
         assert self.fleet is not None
-        self.current[name] = self.fleet.start(name)
+        # One account per agent, as the run was built (the emulator counted quota per worker
+        # then); the fleet on one shared account belongs with issue 13's shared-quota pacing.
+        self.current[name] = self.fleet.start(name, SHEETS_EMULATOR_TOKEN=name)
 
     def start_person(self) -> None:
         """Start the person process."""
         assert self.monitor is not None
+        if self.settings.addon and self.addon is None:
+            self.addon = AddonServer(self.emulator.host, self.monitor.spreadsheet_id)
+            self.note(f"the add-on serves its functions at {self.addon.url}")
         self.person.start(
             self.emulator.host,
             self.monitor.spreadsheet_id,
             seed=self.settings.seed,
             late_urls=self.catalog.late_urls(),
             settled_requeue=self.settings.settled_requeue,
+            addon_url=self.addon.url if self.addon else None,
         )
 
     def stop_person(self) -> None:
@@ -146,6 +154,9 @@ class ChaosRun:
         code = self.person.stop()
         if code is not None:
             self.note(f"person stopped (exit {code})")
+        if self.addon is not None:
+            self.addon.close()
+            self.addon = None
 
     # ------------------------------------------------------------------ monitor
     def observe(self) -> Observation | None:

@@ -29,6 +29,8 @@ class ChaosSettings:
     poll_s: float = 2.0
     #: Requeue only DLQ rows that settled (see person.py); False shows the requeue race.
     settled_requeue: bool = False
+    #: The person also acts through the add-on's server functions (tests/js/support/api/serve.js).
+    addon: bool = True
     timeout_s: float = 1_200.0
     agent_env: dict[str, str] = field(
         default_factory=lambda: {

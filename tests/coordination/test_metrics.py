@@ -81,7 +81,7 @@ def test_a_running_agent_exposes_metrics_that_move(
     retried = total(after, "orc_tasks_total", result="retried")
     assert (
         retried >= 1
-        and value(after, "orc_tasks_total", result="retried", error_class="AgentError") == retried
+        and value(after, "orc_tasks_total", result="retried", error_class="callback") == retried
     )
     assert value(after, "orc_tasks_total", result="failed", error_class="refused") == 1
     assert total(after, "orc_tasks_total", result="failed") == 1

@@ -5,8 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import gspread
+import pytest
+from sheets_emulator import EmulatorServer
 
 from tests.emulator.helpers import api_error
+
+
+@pytest.fixture(params=[True, False], ids=["shrinks", "keeps-size"])
+def shrinks(request: pytest.FixtureRequest, emulator: EmulatorServer) -> bool:
+    """Both of Google's possible deleteDuplicates behaviours (it does not document which)."""
+    emulator.configure(delete_duplicates_shrinks_grid=request.param)
+    return bool(request.param)
 
 
 def _batch(sh: gspread.Spreadsheet, *requests: dict[str, Any]) -> list[dict[str, Any]]:
@@ -41,18 +50,22 @@ def _dedupe(
     return {"deleteDuplicates": request}
 
 
-def test_delete_duplicates_keeps_first_case_insensitive(spreadsheet: gspread.Spreadsheet) -> None:
+def test_delete_duplicates_keeps_first_case_insensitive(
+    spreadsheet: gspread.Spreadsheet, shrinks: bool
+) -> None:
     ws = spreadsheet.sheet1
     ws.update([["key", "n"], ["a", "1"], ["b", "2"], ["A", "3"], ["c", "4"], ["b", "5"]], "A1")
     [reply] = _batch(spreadsheet, _dedupe(ws.id, (1, 6), compare=[0]))
     assert reply == {"deleteDuplicates": {"duplicatesRemovedCount": 2}}
     assert ws.get_all_values() == [["key", "n"], ["a", "1"], ["b", "2"], ["c", "4"]]
-    assert _grid(spreadsheet)["rowCount"] == 1000  # the sheet keeps its size
+    rows = 998 if shrinks else 1000  # the two rows left the grid, or the sheet kept its size
+    assert _grid(spreadsheet)["rowCount"] == rows
     assert _batch(spreadsheet, _dedupe(ws.id, (1, 4), compare=[0])) == [{"deleteDuplicates": {}}]
-    # Unbounded, the 996 blank rows below the data count as duplicates of the first one.
+    # Unbounded, the blank rows below the data count as duplicates of the first one.
     [reply] = _batch(spreadsheet, _dedupe(ws.id, (1, None), compare=[0]))
-    assert reply == {"deleteDuplicates": {"duplicatesRemovedCount": 995}}
+    assert reply == {"deleteDuplicates": {"duplicatesRemovedCount": rows - 5}}
     assert ws.get_all_values() == [["key", "n"], ["a", "1"], ["b", "2"], ["c", "4"]]
+    assert _grid(spreadsheet)["rowCount"] == (5 if shrinks else 1000)
 
 
 def test_delete_duplicates_leaves_content_outside_the_range(
@@ -75,16 +88,23 @@ def test_delete_duplicates_leaves_content_outside_the_range(
 
 
 def test_delete_duplicates_whole_rows_inside_a_bounded_range(
-    spreadsheet: gspread.Spreadsheet,
+    spreadsheet: gspread.Spreadsheet, shrinks: bool
 ) -> None:
     ws = spreadsheet.sheet1
     ws.update([["1", "a"], ["1", "b"], ["2", "c"], ["after", "z"]], "A1")
     [reply] = _batch(spreadsheet, _dedupe(ws.id, (0, 3), compare=[0]))
     assert reply["deleteDuplicates"]["duplicatesRemovedCount"] == 1
-    assert ws.get_all_values() == [["1", "a"], ["2", "c"], ["", ""], ["after", "z"]]
+    if shrinks:  # the row left the grid: what was below moved up with it
+        assert ws.get_all_values() == [["1", "a"], ["2", "c"], ["after", "z"]]
+        assert _grid(spreadsheet)["rowCount"] == 999
+    else:
+        assert ws.get_all_values() == [["1", "a"], ["2", "c"], ["", ""], ["after", "z"]]
+        assert _grid(spreadsheet)["rowCount"] == 1000
 
 
-def test_delete_duplicates_blanks_and_displayed_values(spreadsheet: gspread.Spreadsheet) -> None:
+def test_delete_duplicates_blanks_and_displayed_values(
+    spreadsheet: gspread.Spreadsheet, shrinks: bool
+) -> None:
     ws = spreadsheet.sheet1
     ws.update([["x", ""], ["x", ""], ["", ""], ["", "k"], [1, "n"], ["1", "n"], ["x", "y"]], "A1")
     [reply] = _batch(spreadsheet, _dedupe(ws.id, (0, 8), compare=[0, 1]))
@@ -99,13 +119,16 @@ def test_delete_duplicates_blanks_and_displayed_values(spreadsheet: gspread.Spre
     ]
 
 
-def test_delete_duplicates_blank_rows_are_duplicates_too(spreadsheet: gspread.Spreadsheet) -> None:
+def test_delete_duplicates_blank_rows_are_duplicates_too(
+    spreadsheet: gspread.Spreadsheet, shrinks: bool
+) -> None:
     ws = spreadsheet.add_worksheet("Small", 6, 2)
     ws.update([["ID", "Lease"], ["", ""], ["a", "1"], ["", ""]], "A1")
     [reply] = _batch(spreadsheet, _dedupe(ws.id, (0, None), compare=[0, 1]))
     # Row 4 repeats the blank row 2; rows 5-6 (past the data) are blank duplicates as well.
     assert reply["deleteDuplicates"]["duplicatesRemovedCount"] == 3
     assert spreadsheet.values_get("Small")["values"] == [["ID", "Lease"], [], ["a", "1"]]
+    assert _grid(spreadsheet, 1)["rowCount"] == (3 if shrinks else 6)
 
 
 def test_delete_duplicates_rejects_columns_outside_the_range(

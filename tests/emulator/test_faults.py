@@ -10,7 +10,7 @@ from sheets_emulator import EmulatorServer
 
 from tests.emulator.helpers import control
 
-ALL_KINDS = {"http_429", "http_500", "http_503", "slow", "lost_cut", "lost_503"}
+ALL_KINDS = {"http_429", "http_500", "http_503", "slow", "lost_cut", "lost_503", "late"}
 
 
 def _writes(emulator: EmulatorServer, sheet_id: str, count: int) -> list[str]:
@@ -34,7 +34,7 @@ def _writes(emulator: EmulatorServer, sheet_id: str, count: int) -> list[str]:
 def test_every_fault_kind_deterministically(
     emulator: EmulatorServer, spreadsheet: gspread.Spreadsheet
 ) -> None:
-    emulator.configure(fault_rate=0.5, seed=1234, slow_ms=5)
+    emulator.configure(fault_rate=0.5, seed=1234, slow_ms=5, late_ms=5)
     emulator.reset(stats_only=True)
     first = _writes(emulator, spreadsheet.id, 80)
     faults = emulator.stats()["faults"]["by_kind"]
@@ -46,13 +46,14 @@ def test_every_fault_kind_deterministically(
     assert first.count("cut") == faults["lost_cut"]
     assert first.count("429") == faults["http_429"]
     assert first.count("500") == faults["http_500"]
-    assert first.count("503") == faults["http_503"] + faults["lost_503"]
+    assert first.count("503") == faults["http_503"] + faults["lost_503"] + faults["late"]
 
 
 def test_lost_answers_were_applied(
     emulator: EmulatorServer, spreadsheet: gspread.Spreadsheet
 ) -> None:
-    emulator.configure(fault_rate=0.6, seed=99, slow_ms=1)
+    kinds = ["http_429", "http_500", "http_503", "slow", "lost_cut", "lost_503"]
+    emulator.configure(fault_rate=0.6, seed=99, slow_ms=1, fault_kinds=kinds)
     emulator.reset(stats_only=True)
     outcomes = _writes(emulator, spreadsheet.id, 60)
     emulator.configure(fault_rate=0.0)

@@ -1,8 +1,9 @@
 """Careless configuration: one line naming the variable, exit code 2, no credential printed.
 
-The emulator has no way to answer 403 (it serves every spreadsheet to everyone), so the
-"spreadsheet not shared with the account" case is served by a tiny local HTTP server that
-answers Google's 403 envelope, reached the same way the emulator is (SHEETS_EMULATOR_HOST).
+Here the "spreadsheet not shared with the account" case is served by a tiny local HTTP server
+that answers Google's 403 envelope, reached the same way the emulator is
+(SHEETS_EMULATOR_HOST); tests/auth/test_refusals.py does it with real credentials against the
+emulator's strict access mode.
 """
 
 from __future__ import annotations

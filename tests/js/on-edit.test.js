@@ -1,4 +1,5 @@
-// onEdit on the Sources tab: typed and pasted URLs are validated and queued or marked INVALID.
+// onEdit on the Sources tab: typed and pasted URLs are checked at once (notes, highlights);
+// stamping rows is the leader's, and rows with a lease keep it whatever is typed.
 
 const assert = require('node:assert/strict');
 const { describe, it } = require('node:test');
@@ -22,31 +23,33 @@ function writes(project) {
   return project.ss.log.filter((e) => WRITES.includes(e.method));
 }
 
-function assertQueued(record, url) {
+/** A row left for the leader to stamp: the add-on wrote no state cell. */
+function assertLeftForLeader(record, url) {
   assert.equal(record.url, url);
-  assert.match(record.id, UUID_RE);
-  assert.equal(record.status, 'PENDING');
-  assert.equal(record.attempts, 0);
-  assert.equal(record.error, '');
-  assert.equal(record.lease, `PENDING|${record.id}|0|-|0`);
+  for (const key of ['id', 'status', 'attempts', 'error', 'lease']) {
+    assert.equal(record[key], '', `${key} is the leader's to write`);
+  }
 }
 
+const claimedLease = (id) => `CLAIMED|${id}|1|agent-1#beef|4102444800`;
+
 describe('onEdit in the Sources URL column', () => {
-  it('queues a valid URL typed into one cell: UUID, PENDING, attempts 0, pending lease', () => {
+  it('leaves a valid URL typed into a new row to the leader: no state cell, no note', () => {
     const { project, sources, urlCol } = setup();
     project.edit('Sources', 2, urlCol, [[VIDEO]]);
     const [row] = sources.records();
-    assertQueued(row, VIDEO);
+    assertLeftForLeader(row, VIDEO);
     assert.equal(sources.cell(2, 'url').getNote(), '');
     assert.equal(sources.cell(2, 'url').getBackground(), '#ffffff');
-    assert.ok(
-      writes(project).every((w) => w.locked),
-      'writes happen under the document lock',
+    assert.deepEqual(
+      writes(project).filter((w) => w.method === 'setValues'),
+      [],
+      "stamping is the leader's",
     );
     assert.equal(project.lock.held, false, 'the lock is released');
   });
 
-  it('validates every row of a multi-cell paste, with a few column-wide writes', () => {
+  it('checks every row of a multi-cell paste, with a few column-wide writes', () => {
     const { project, sources, urlCol } = setup();
     const pasted = [VIDEO, 'https://vimeo.com/123456', PLAYLIST, VIDEO, CHANNEL];
     project.edit(
@@ -57,31 +60,36 @@ describe('onEdit in the Sources URL column', () => {
     );
     const rows = sources.records();
     assert.equal(rows.length, 5);
-    assertQueued(rows[0], VIDEO);
-    assert.equal(rows[1].status, 'INVALID');
-    assert.match(rows[1].error, /^unsupported_host: /);
-    assertQueued(rows[2], PLAYLIST);
-    assert.equal(rows[3].status, 'INVALID', 'the second copy of a URL is a duplicate');
-    assert.match(rows[3].error, /^duplicate: /);
-    assertQueued(rows[4], CHANNEL);
-    assert.equal(new Set([rows[0].id, rows[2].id, rows[4].id]).size, 3);
-    // One write per state column plus notes and colours, however many rows were pasted.
-    assert.ok(writes(project).length <= 10, `${writes(project).length} writes`);
+    rows.forEach((row, i) => {
+      assertLeftForLeader(row, pasted[i]);
+    });
+    assert.match(sources.cell(3, 'url').getNote(), /invalid source URL \(unsupported_host\)/);
+    assert.equal(sources.cell(3, 'url').getBackground(), project.evaluate('INVALID_HIGHLIGHT'));
+    assert.match(sources.cell(5, 'url').getNote(), /duplicate source URL/);
+    assert.equal(sources.cell(5, 'url').getBackground(), '#ffffff', 'a duplicate is a warning');
+    for (const row of [2, 4, 6]) assert.equal(sources.cell(row, 'url').getNote(), '');
+    assert.ok(
+      writes(project).every((w) => w.locked),
+      'writes happen under the document lock',
+    );
+    // Notes and colours once each, however many rows were pasted.
+    assert.ok(writes(project).length <= 2, `${writes(project).length} writes`);
   });
 
-  it('marks an invalid URL INVALID with a note giving the reason and a highlight', () => {
+  it('notes an invalid URL with the reason and a highlight, and hands a fixed row back to the leader', () => {
     const { project, sources, urlCol } = setup();
     project.edit('Sources', 2, urlCol, [['youtube.com/watch?v=dQw4w9WgXcQ']]);
-    const [row] = sources.records();
-    assert.equal(row.status, 'INVALID');
-    assert.equal(row.lease, '', 'an INVALID row has no lease, so no agent can claim it');
-    assert.match(row.id, /^[0-9a-f-]{36}$/, 'an INVALID row has an ID, so cleanup keeps it');
+    assertLeftForLeader(sources.records()[0], 'youtube.com/watch?v=dQw4w9WgXcQ');
     const note = sources.cell(2, 'url').getNote();
     assert.match(note, /^Orchestrator: invalid source URL \(not_url\)/);
     assert.equal(sources.cell(2, 'url').getBackground(), project.evaluate('INVALID_HIGHLIGHT'));
 
+    // The leader judged it INVALID (an ID, no lease); the person fixes the URL.
+    sources.cell(2, 'id').setValue('judged');
+    sources.cell(2, 'status').setValue('INVALID');
+    sources.cell(2, 'error').setValue('not_url: …');
     project.edit('Sources', 2, urlCol, [[VIDEO]]);
-    assertQueued(sources.records()[0], VIDEO);
+    assertLeftForLeader(sources.records()[0], VIDEO);
     assert.equal(sources.cell(2, 'url').getNote(), '', 'the note goes once the URL is fixed');
     assert.equal(sources.cell(2, 'url').getBackground(), '#ffffff');
   });
@@ -95,24 +103,25 @@ describe('onEdit in the Sources URL column', () => {
     assert.equal(sources.cell(3, 'url').getBackground(), '#00ff00');
   });
 
-  it("clears the row's state when the URL is cleared, and only the state", () => {
+  it("clearing a URL keeps the person's cells, withdraws a waiting source, never a claimed one", () => {
     const { project, sources, urlCol } = setup();
-    project.edit('Sources', 2, urlCol, [['not a url']]);
-    project.edit('Sources', 3, urlCol, [[VIDEO]]);
-    sources.cell(2, 'name').setValue('kept');
+    sources.add(
+      { url: VIDEO, name: 'kept' },
+      { id: 'p', url: PLAYLIST, status: 'PENDING', lease: 'PENDING|p|0|-|0' },
+      { id: 'c', url: CHANNEL, status: 'CLAIMED', lease: claimedLease('c') },
+    );
     sources.sheet.getRange(2, 3).setValue('user text');
-    sources.cell(3, 'worker').setValue('agent-1');
-    project.edit('Sources', 2, urlCol, [[''], ['']]);
-    const cleared = sources.records();
-    for (const row of cleared.slice(0, 2)) {
-      for (const key of ['id', 'status', 'attempts', 'error', 'lease', 'worker']) {
-        assert.equal(row[key], '', `${key} is cleared`);
-      }
-    }
-    assert.equal(cleared[0].name, 'kept');
-    assert.equal(cleared[0]._user['My Notes'], 'user text');
-    assert.equal(sources.cell(2, 'url').getNote(), '');
-    assert.equal(sources.cell(2, 'url').getBackground(), '#ffffff');
+    project.edit('Sources', 2, urlCol, [[''], [''], ['']]);
+    const [raw, waiting, busy] = sources.records();
+    assert.match(raw.id, UUID_RE, 'a URL-less row gets an ID, so the duplicate cleanup keeps it');
+    assert.equal(raw.lease, '');
+    assert.equal(raw.name, 'kept');
+    assert.equal(raw._user['My Notes'], 'user text');
+    assert.equal(waiting.id, 'p');
+    assert.equal(waiting.lease, '', 'the PENDING lease is withdrawn by compare-and-set');
+    assert.equal(waiting.status, '');
+    assert.equal(busy.lease, claimedLease('c'), 'a live lease is never overwritten');
+    assert.match(sources.cell(4, 'url').getNote(), /an agent is working on this source/);
   });
 
   it('ignores edits elsewhere: other columns, the header row, other tabs', () => {
@@ -136,10 +145,9 @@ describe('onEdit in the Sources URL column', () => {
     ]);
     assert.equal(sources.sheet.getRange(1, urlCol).getValue(), 'URL');
     const rows = sources.records();
-    assertQueued(rows[0], VIDEO);
+    assertLeftForLeader(rows[0], VIDEO);
     assert.equal(rows[0]._user['My Notes'], 'first');
-    assert.equal(rows[1].status, 'INVALID');
-    assert.match(rows[1].error, /^bad_scheme/);
+    assert.match(sources.cell(3, 'url').getNote(), /\(bad_scheme\)/);
   });
 
   it('finds columns by Portuguese header in any order', () => {
@@ -147,18 +155,24 @@ describe('onEdit in the Sources URL column', () => {
     assert.equal(sources.headers[0], 'Concessão');
     project.edit('Sources', 2, urlCol, [[VIDEO], ['https://vimeo.com/1']]);
     const rows = sources.records();
-    assertQueued(rows[0], VIDEO);
-    assert.equal(rows[1].status, 'INVALID');
+    assertLeftForLeader(rows[0], VIDEO);
+    assert.match(sources.cell(3, 'url').getNote(), /unsupported_host/);
   });
 
-  it('flags a URL already queued in another row, but not a row re-typed with its own URL', () => {
+  it('warns of a URL already queued in another row; re-typing a queued row changes nothing', () => {
     const { project, sources, urlCol } = setup();
-    project.edit('Sources', 2, urlCol, [[VIDEO]]);
+    sources.add({
+      id: 'p',
+      url: VIDEO,
+      status: 'PENDING',
+      attempts: '0',
+      lease: 'PENDING|p|0|-|0',
+    });
     project.edit('Sources', 3, urlCol, [['https://youtu.be/dQw4w9WgXcQ']]);
-    assert.equal(sources.records()[1].status, 'INVALID');
     assert.match(sources.cell(3, 'url').getNote(), /duplicate/);
+    const before = sources.records();
     project.edit('Sources', 2, urlCol, [[VIDEO]]);
-    assert.equal(sources.records()[0].status, 'PENDING');
+    assert.deepEqual(sources.records(), before);
   });
 
   it('tells the person when the Sources tab lacks a column it needs', () => {
@@ -180,9 +194,13 @@ describe('onEdit in the Sources URL column', () => {
     project.lock.held = true;
     project.edit('Sources', 2, urlCol, [[VIDEO]]);
     assert.deepEqual(writes(project), []);
-    assert.match(project.ss.toasts[0].message, /Refresh/);
+    assert.match(project.ss.toasts[0].message, /Check typed URLs/);
     project.lock.held = false;
-    project.call('validateUnmarkedSources_');
-    assertQueued(sources.records()[0], VIDEO);
+    project.edit('Sources', 3, urlCol, [['https://vimeo.com/1']]);
+    project.lock.held = true;
+    project.edit('Sources', 3, urlCol, [['https://vimeo.com/2']]);
+    project.lock.held = false;
+    assert.equal(project.call('validateUnmarkedSources_'), 2);
+    assert.match(sources.cell(3, 'url').getNote(), /unsupported_host/);
   });
 });

@@ -77,7 +77,7 @@ describe('escaping and the client code', () => {
   it('force-printing scriptlets only include project files; data goes through <?= ?>', () => {
     for (const file of htmlFiles) {
       for (const [, body] of read(file).matchAll(/<\?!=([\s\S]*?)\?>/g)) {
-        assert.match(body.trim(), /^include\('[A-Za-z]+'\);?$/, `${file}: <?!=${body}?>`);
+        assert.match(body.trim(), /^include_\('[A-Za-z]+'\);?$/, `${file}: <?!=${body}?>`);
       }
       assert.doesNotMatch(read(file), /<\?(?![=!])/, `${file} has a code scriptlet`);
     }
@@ -96,8 +96,12 @@ describe('escaping and the client code', () => {
     const called = [...client.matchAll(/callServer\(\s*'(\w+)'/g)].map((m) => m[1]);
     assert.deepEqual([...new Set(called)].sort(), [
       'addSources',
+      'discardRows',
       'getDashboard',
+      'getDlqError',
+      'requeueMatching',
       'requeueRows',
+      'showRow',
       'validateUrls',
     ]);
     for (const name of called) assert.equal(typeof project.context[name], 'function', name);

@@ -18,7 +18,7 @@ function fullProject(language = 'en') {
 }
 
 describe('menu and sidebar', () => {
-  it('onOpen adds the Orchestrator menu with its four items', () => {
+  it('onOpen adds the Orchestrator menu, each item named for what it does', () => {
     const project = loadProject();
     project.call('onOpen', { authMode: 'LIMITED' });
     const [menu] = project.ss.ui.menus;
@@ -26,8 +26,9 @@ describe('menu and sidebar', () => {
     const items = menu.items.filter((i) => !i.separator);
     assert.deepEqual(
       items.map((i) => i.caption),
-      ['Add sources', 'Open sidebar', 'Requeue selected DLQ rows', 'Refresh'],
+      ['Open dashboard and add sources', 'Requeue selected DLQ rows', 'Check typed URLs'],
     );
+    assert.equal(new Set(items.map((i) => i.functionName)).size, items.length, 'one entry each');
     for (const item of items) {
       assert.equal(typeof project.context[item.functionName], 'function', item.functionName);
       assert.ok(!item.functionName.endsWith('_'));
@@ -58,13 +59,7 @@ describe('menu and sidebar', () => {
     assert.ok(config.reasons.bad_video_id);
   });
 
-  it('Add sources opens the sidebar on the add box', () => {
-    const project = loadProject();
-    project.call('showAddSources');
-    assert.match(project.ss.ui.sidebars[0].getContent(), /&quot;focus&quot;:&quot;add&quot;/);
-  });
-
-  it('Refresh validates rows nobody validated yet and reopens the sidebar', () => {
+  it('Check typed URLs notes the refused ones and leaves stamping to the leader', () => {
     const { project, tabs } = fullProject();
     tabs.Sources.add(
       { url: VIDEO },
@@ -72,20 +67,18 @@ describe('menu and sidebar', () => {
       { id: 'kept', url: PLAYLIST, status: 'CLAIMED', lease: 'CLAIMED|kept|1|a|9' },
       { url: 'https://youtu.be/dQw4w9WgXcQ' },
     );
-    project.call('refresh');
+    project.call('checkTypedUrls');
     const rows = tabs.Sources.records();
-    assert.equal(rows[0].status, 'PENDING');
-    assert.equal(rows[0].lease, `PENDING|${rows[0].id}|0|-|0`);
-    assert.equal(rows[1].status, 'INVALID');
+    assert.equal(rows[0].status, '', 'the leader stamps it');
+    assert.match(tabs.Sources.cell(3, 'url').getNote(), /unsupported_host/);
     assert.equal(rows[2].lease, 'CLAIMED|kept|1|a|9', 'rows with a status are left alone');
-    assert.equal(rows[3].status, 'INVALID', 'a duplicate of row 2');
-    assert.match(project.ss.toasts[0].message, /Validated 3 source row/);
-    assert.equal(project.ss.ui.sidebars.length, 1);
+    assert.match(tabs.Sources.cell(5, 'url').getNote(), /duplicate/, 'a duplicate of row 2');
+    assert.match(project.ss.toasts[0].message, /Checked 3 typed URL/);
   });
 
-  it('include() returns a project file as is', () => {
+  it('include_() returns a project file as is', () => {
     const project = loadProject();
-    assert.match(project.call('include', 'SidebarStyle'), /^<style>/);
+    assert.match(project.call('include_', 'SidebarStyle'), /^<style>/);
   });
 });
 
@@ -352,5 +345,115 @@ describe('pure helpers', () => {
     assert.equal(index.language, 'pt');
     assert.throws(() => call('indexColumns_', 'Workers', ['Status', 'Status']), /appears twice/);
     assert.doesNotThrow(() => call('indexColumns_', 'Workers', ['Notes', 'Notes', 'Status']));
+  });
+});
+
+describe('dashboard insights', () => {
+  it('progress per source: pending, running, done and failed tasks of each source', () => {
+    const { project, tabs } = fullProject();
+    tabs.Sources.add(
+      { id: 's1', url: PLAYLIST, name: 'Talks', status: 'CLAIMED' },
+      { id: 's2', url: VIDEO, status: 'INVALID', error: 'not_url: bad' },
+    );
+    tabs['Sources History'].add({ id: 's0', url: 'https://www.youtube.com/@old', name: 'Old' });
+    tabs.Tasks.add(
+      { id: 't1', source_id: 's1', status: 'PENDING' },
+      { id: 't2', source_id: 's1', status: 'PENDING' },
+      { id: 't3', source_id: 's1', status: 'CLAIMED' },
+    );
+    tabs['Tasks History'].add(
+      { id: 'h1', source_id: 's1', status: 'DONE', completed_at: iso(60_000) },
+      { id: 'h2', source_id: 's0', status: 'DONE', completed_at: iso(7_200_000) },
+    );
+    tabs['Tasks DLQ'].add({ id: 'd1', source_id: 's1', status: 'FAILED', error: 'boom' });
+    const d = project.call('getDashboard');
+    const progress = Object.fromEntries(d.sources.map((s) => [s.id, s]));
+    assert.deepEqual(
+      ['pending', 'running', 'done', 'failed'].map((k) => progress.s1[k]),
+      [2, 1, 1, 1],
+    );
+    assert.equal(progress.s1.name, 'Talks');
+    assert.equal(progress.s0.status, 'DONE', 'a finished source is listed after the open ones');
+    assert.equal(d.sources.at(-1).id, 's0');
+    assert.deepEqual(d.invalid, [{ tab: 'Sources', id: 's2', url: VIDEO, reason: 'not_url: bad' }]);
+  });
+
+  it('throughput per 10 minutes over two hours, the rate of the last hour and an ETA', () => {
+    const { project, tabs } = fullProject();
+    tabs.Tasks.add(...Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, status: 'PENDING' })));
+    tabs['Tasks History'].add(
+      ...[1, 2, 3].map((m) => ({ id: `h${m}`, status: 'DONE', completed_at: iso(m * 60_000) })),
+      { id: 'h9', status: 'DONE', completed_at: iso(95 * 60_000) },
+    );
+    const { throughput } = project.call('getDashboard');
+    assert.equal(throughput.buckets.length, 12);
+    assert.equal(throughput.buckets[11], 3, 'the last ten minutes');
+    assert.equal(throughput.buckets[2], 1, '95 minutes ago');
+    assert.equal(throughput.perHour, 3);
+    assert.equal(throughput.remaining, 6);
+    assert.equal(throughput.etaSeconds, 7200);
+  });
+
+  it('the banner: no live worker; a fleet cooling down until its first retry time', () => {
+    const { project, tabs } = fullProject();
+    assert.equal(project.call('getDashboard').banner.kind, 'no_workers');
+    tabs.Workers.add({ worker_id: 'w1', last_heartbeat: iso(5_000), status: 'ACTIVE' });
+    const retryAt = Math.floor(Date.now() / 1000) + 600;
+    tabs.Tasks.add({ id: 't1', status: 'PENDING', lease: `PENDING|t1|2|-|${retryAt}` });
+    const { banner } = project.call('getDashboard');
+    assert.equal(banner.kind, 'cooling');
+    assert.equal(banner.until, new Date(retryAt * 1000).toISOString().replace('.000Z', 'Z'));
+    tabs.Tasks.add({ id: 't2', status: 'PENDING', lease: 'PENDING|t2|0|-|0' });
+    assert.equal(project.call('getDashboard').banner.kind, '', 'a row is ready: working');
+  });
+
+  it('reads only the newest rows of a DLQ tab, and gives the full error on request', () => {
+    const { project, tabs } = fullProject();
+    const long = `HTTPError: ${'x'.repeat(900)} the end`;
+    tabs['Tasks DLQ'].add(
+      ...Array.from({ length: 250 }, (_, i) => ({ id: `d${i}`, error: i === 249 ? long : 'boom' })),
+    );
+    project.ss.log.length = 0;
+    const d = project.call('getDashboard');
+    assert.equal(d.dlqTotals['Tasks DLQ'], 250);
+    const dlqReads = project.ss.calls('getValues').filter((e) => e.sheet === 'Tasks DLQ');
+    assert.ok(dlqReads.length > 0);
+    assert.ok(
+      dlqReads.every((e) => e.rows <= 200),
+      `no read of more than the newest 200 rows: ${dlqReads.map((e) => e.rows)}`,
+    );
+    const last = d.dlq.filter((r) => r.tab === 'Tasks DLQ').at(-1);
+    assert.equal(last.id, 'd249');
+    assert.equal(last.errorCut, true);
+    assert.equal(last.errorKind, 'HTTPError');
+    assert.equal(project.call('getDlqError', 'Tasks DLQ', 'd249'), long);
+  });
+
+  it('requeue all matching, discard, and go to row', () => {
+    const { project, tabs } = fullProject();
+    tabs['Tasks DLQ'].add(
+      { id: 'a', url: VIDEO, error: 'HTTPError: 429' },
+      { id: 'b', url: PLAYLIST, error: 'HTTPError: 403' },
+      { id: 'c', url: VIDEO, error: 'Private video' },
+    );
+    const result = project.call('requeueMatching', 'Tasks DLQ', '', 'HTTPError');
+    assert.deepEqual(result.requeued, ['a', 'b']);
+    assert.equal(result.matched, 2);
+    assert.deepEqual(
+      tabs.Tasks.records().map((r) => r.id),
+      ['a', 'b'],
+    );
+    assert.deepEqual(project.call('showRow', 'Tasks', 'b'), { row: 3 });
+    assert.equal(project.ss.getActiveSheet().getName(), 'Tasks');
+    assert.equal(project.ss.getActiveRangeList().getRanges()[0].getRow(), 3);
+    assert.deepEqual(project.call('discardRows', 'Tasks DLQ', ['c']), { discarded: 1 });
+    assert.deepEqual(tabs['Tasks DLQ'].records(), []);
+    assert.throws(() => project.call('discardRows', 'Tasks', ['a']), /not a DLQ tab/);
+  });
+
+  it('reports the spreadsheet time zone for times shown beside UTC', () => {
+    const { project } = fullProject();
+    project.ss.timeZone = 'America/Sao_Paulo';
+    assert.equal(project.call('getDashboard').timeZone, 'America/Sao_Paulo');
   });
 });

@@ -65,18 +65,27 @@ function seededProject() {
     lease: 'LEADER|orchestrator-leader|4|w1|0',
   });
   tabs.Tasks.add(
-    { id: 't1', url: 'https://youtu.be/aaaaaaaaaaa', status: 'PENDING', attempts: 0 },
-    { id: 't2', url: 'https://youtu.be/bbbbbbbbbbb', status: 'PENDING', attempts: 0 },
-    { id: 't3', url: 'https://youtu.be/ccccccccccc', status: 'PENDING', attempts: 0 },
+    { id: 't1', source_id: 's1', url: 'https://youtu.be/aaaaaaaaaaa', status: 'PENDING' },
+    { id: 't2', source_id: 's1', url: 'https://youtu.be/bbbbbbbbbbb', status: 'PENDING' },
+    { id: 't3', source_id: 's1', url: 'https://youtu.be/ccccccccccc', status: 'PENDING' },
     {
       id: 't4',
+      source_id: 's1',
       url: 'https://youtu.be/ddddddddddd',
       status: 'CLAIMED',
       attempts: 1,
       worker: 'alpha',
     },
   );
-  tabs.Sources.add({ id: 's1', url: QUEUED_PLAYLIST, status: 'PENDING', attempts: 0 });
+  tabs.Sources.add(
+    { id: 's1', url: QUEUED_PLAYLIST, name: 'Conference talks', status: 'CLAIMED', attempts: 1 },
+    {
+      id: 's-bad',
+      url: 'https://vimeo.com/1',
+      status: 'INVALID',
+      error: 'unsupported_host: Not a YouTube address.',
+    },
+  );
   tabs['Tasks DLQ'].add(
     {
       id: 't-dead-1',
@@ -96,6 +105,33 @@ function seededProject() {
       error: '<b>boom</b> handler raised ValueError',
       attempts: 5,
     },
+    {
+      id: 't-dead-3',
+      source_id: 's1',
+      url: 'https://youtu.be/ggggggggggg',
+      error: 'HTTPError: 429 Too Many Requests',
+      attempts: 5,
+    },
+    {
+      id: 't-dead-4',
+      source_id: 's1',
+      url: 'https://youtu.be/hhhhhhhhhhh',
+      error: 'HTTPError: 429 again',
+      attempts: 5,
+    },
+    {
+      id: 't-dead-5',
+      url: 'https://youtu.be/iiiiiiiiiii',
+      error: 'Discard me: unwanted',
+      attempts: 5,
+    },
+    {
+      id: 't-dead-6',
+      url: 'https://youtu.be/jjjjjjjjjjj',
+      name: 'Long story',
+      error: `ExtractorError: ${'the page changed; '.repeat(40)}END`,
+      attempts: 5,
+    },
   );
   tabs['Sources DLQ'].add({
     id: 's-dead-1',
@@ -104,7 +140,11 @@ function seededProject() {
     error: 'ERROR: [youtube:tab] This channel does not exist.',
     attempts: 3,
   });
-  tabs['Tasks History'].add({ id: 'h1', status: 'DONE' }, { id: 'h2', status: 'DONE' });
+  tabs['Tasks History'].add(
+    { id: 'h1', source_id: 's1', status: 'DONE', completed_at: iso(300_000) },
+    { id: 'h2', source_id: 's1', status: 'DONE', completed_at: iso(900_000) },
+  );
+  project.ss.timeZone = 'America/Sao_Paulo';
   return { project, tabs };
 }
 
@@ -169,7 +209,7 @@ describe('sidebar in headless Chromium', () => {
     );
     assert.match(
       await page.textContent('#leader'),
-      /Leader: alpha · term 4 · until \d\d:\d\d:\d\d UTC/,
+      /Leader: alpha · term 4 · until \d\d:\d\d:\d\d \(America\/Sao_Paulo\) · \d\d:\d\d:\d\d UTC/,
     );
     assert.equal(await page.textContent('#workers-count'), '1/3 active');
     const queues = await page.$$eval('#queues tr', (rows) =>
@@ -178,7 +218,7 @@ describe('sidebar in headless Chromium', () => {
     assert.deepEqual(queues, [
       ['Tasks', '4'],
       ['Sources', '1'],
-      ['Tasks DLQ', '2'],
+      ['Tasks DLQ', '6'],
       ['Sources DLQ', '1'],
       ['Tasks History', '2'],
       ['Sources History', '0'],
@@ -206,11 +246,15 @@ describe('sidebar in headless Chromium', () => {
       [
         ['Tasks DLQ', 't-dead-1'],
         ['Tasks DLQ', 't-dead-2'],
+        ['Tasks DLQ', 't-dead-3'],
+        ['Tasks DLQ', 't-dead-4'],
+        ['Tasks DLQ', 't-dead-5'],
+        ['Tasks DLQ', 't-dead-6'],
         ['Sources DLQ', 's-dead-1'],
       ],
     );
     assert.match(rows[0][2], /Private video/);
-    assert.match(rows[2][2], /does not exist/);
+    assert.match(rows[6][2], /does not exist/);
   });
 
   it('checks pasted URLs before adding, then adds only the valid ones', async () => {
@@ -234,7 +278,8 @@ describe('sidebar in headless Chromium', () => {
     ]);
     assert.equal(await page.textContent('#url-summary'), '1 valid · 3 invalid');
     assert.equal(await page.textContent('#add'), 'Add 1');
-    assert.equal(tabs.Sources.records().length, 1, 'nothing is written before Add');
+    const before = tabs.Sources.records().length;
+    assert.equal(before, 2, 'nothing is written before Add');
 
     await page.click('#add');
     await page.waitForFunction(
@@ -244,7 +289,7 @@ describe('sidebar in headless Chromium', () => {
     assert.equal(added.url, NEW_VIDEO);
     assert.equal(added.status, 'PENDING');
     assert.equal(added.lease, `PENDING|${added.id}|0|-|0`);
-    assert.equal(tabs.Sources.records().length, 2);
+    assert.equal(tabs.Sources.records().length, before + 1);
     const left = (await page.inputValue('#urls')).split('\n');
     assert.deepEqual(left, ['https://vimeo.com/123456', QUEUED_PLAYLIST, 'youtube.com/watch?v=x']);
   });
@@ -265,11 +310,135 @@ describe('sidebar in headless Chromium', () => {
     assert.equal(last.video_key, 'eeeeeeeeeee');
     assert.deepEqual(
       tabs['Tasks DLQ'].records().map((r) => r.id),
-      ['t-dead-2'],
+      ['t-dead-2', 't-dead-3', 't-dead-4', 't-dead-5', 't-dead-6'],
     );
     await page.locator('#dlq input[value="t-dead-1"]').waitFor({ state: 'detached' });
     assert.equal(await page.textContent('#requeue'), 'Requeue');
     assert.equal(await page.isDisabled('#requeue'), true);
+  });
+
+  it('shows the progress of each source: pending, running, done and failed', async () => {
+    const source = page.locator('#progress li.source').first();
+    assert.equal(await source.locator('.name').textContent(), 'Conference talks');
+    assert.equal(
+      await source.locator('.counts').textContent(),
+      '3 pending · 1 running · 2 done · 2 failed',
+    );
+    assert.equal(await source.locator('.seg').count(), 4);
+  });
+
+  it('draws throughput as a chart of 12 columns with the rate and an ETA', async () => {
+    assert.equal(await page.locator('#chart .col').count(), 12);
+    const remaining = tabs.Tasks.records().filter((r) => /PENDING|CLAIMED/.test(r.status)).length;
+    assert.match(
+      await page.textContent('#rate'),
+      new RegExp(`^2 tasks/hour · ETA \\d+ h for ${remaining} tasks$`),
+    );
+    const heights = await page.$$eval('#chart .col', (cols) => cols.map((c) => c.style.height));
+    assert.deepEqual(heights.slice(-2), ['100%', '100%']);
+  });
+
+  it('lists INVALID sources with their reason', async () => {
+    const items = await page.$$eval('#invalid li', (lis) =>
+      lis.map((li) => [
+        li.querySelector('.url').textContent,
+        li.querySelector('.reason').textContent,
+      ]),
+    );
+    assert.deepEqual(items, [['https://vimeo.com/1', 'unsupported_host: Not a YouTube address.']]);
+    assert.equal(await page.textContent('#invalid-count'), '1');
+  });
+
+  it('shows times in the spreadsheet time zone beside UTC', async () => {
+    assert.match(
+      await page.textContent('#updated'),
+      /^Updated \d\d:\d\d:\d\d \(America\/Sao_Paulo\) · \d\d:\d\d:\d\d UTC$/,
+    );
+  });
+
+  it('searches and filters dead letters by error, and requeues all matching', async () => {
+    await page.fill('#dlq-search', 'long story');
+    assert.deepEqual(await page.$$eval('#dlq .dlq-row input', (i) => i.map((x) => x.value)), [
+      't-dead-6',
+    ]);
+    await page.fill('#dlq-search', '');
+    await page.selectOption('#dlq-kind', 'HTTPError');
+    assert.deepEqual(await page.$$eval('#dlq .dlq-row input', (i) => i.map((x) => x.value)), [
+      't-dead-3',
+      't-dead-4',
+    ]);
+    await page.click('#requeue-matching');
+    await page.waitForFunction(
+      () => document.getElementById('status').textContent === 'Requeued 2 matching rows.',
+    );
+    const queued = tabs.Tasks.records().map((r) => r.id);
+    assert.ok(queued.includes('t-dead-3') && queued.includes('t-dead-4'));
+    assert.deepEqual(
+      tabs['Tasks DLQ'].records().map((r) => r.id),
+      ['t-dead-2', 't-dead-5', 't-dead-6'],
+    );
+    await page.selectOption('#dlq-kind', '');
+  });
+
+  it('shows the full error text on request, as text', async () => {
+    const row = page.locator('#dlq .dlq-row', { has: page.locator('input[value="t-dead-6"]') });
+    assert.ok((await row.locator('.err').textContent()).length <= 500);
+    await row.locator('.full-error-button').click();
+    await row.locator('.err.full-error').waitFor();
+    const full = await row.locator('.err').textContent();
+    assert.ok(full.endsWith('END') && full.length > 500, `${full.length} characters`);
+  });
+
+  it('jumps to the row of a dead letter in its tab', async () => {
+    const row = page.locator('#dlq .dlq-row', { has: page.locator('input[value="t-dead-2"]') });
+    await row.locator('.goto').click();
+    await page.waitForFunction(() =>
+      document.getElementById('status').textContent.startsWith('Selected row'),
+    );
+    assert.equal(project.ss.getActiveSheet().getName(), 'Tasks DLQ');
+    const [range] = project.ss.getActiveRangeList().getRanges();
+    assert.equal(tabs['Tasks DLQ'].records()[range.getRow() - 2].id, 't-dead-2');
+  });
+
+  it('discards selected dead letters after a second click', async () => {
+    await page.check('#dlq input[value="t-dead-5"]');
+    await page.click('#discard');
+    assert.equal(await page.textContent('#discard'), 'Discard 1 for good?');
+    assert.ok(
+      tabs['Tasks DLQ'].records().some((r) => r.id === 't-dead-5'),
+      'not yet',
+    );
+    await page.click('#discard');
+    await page.waitForFunction(
+      () => document.getElementById('status').textContent === 'Discarded 1 row.',
+    );
+    assert.ok(!tabs['Tasks DLQ'].records().some((r) => r.id === 't-dead-5'));
+  });
+
+  it('shows a banner when no worker is live, and none once one is back', async () => {
+    const alpha = tabs.Workers.cell(2, 'status');
+    alpha.setValue('INACTIVE');
+    await page.click('#refresh');
+    await page.waitForSelector('#banner.no_workers:not([hidden])');
+    assert.match(await page.textContent('#banner'), /No worker is live/);
+    alpha.setValue('ACTIVE');
+    await page.click('#refresh');
+    await page.waitForSelector('#banner', { state: 'hidden' });
+  });
+
+  it('tells the person what to do when several Google accounts break the call', async () => {
+    bridge.failNext(
+      'getDashboard',
+      "We're sorry, a server error occurred while reading from storage. Error code PERMISSION_DENIED.",
+    );
+    await page.click('#refresh');
+    await page.waitForSelector('#error:not([hidden])');
+    const text = await page.textContent('#error-text');
+    assert.match(text, /several Google accounts are signed in/);
+    assert.match(text, /private window/);
+    await page.click('#refresh');
+    await page.waitForSelector('#error', { state: 'hidden' });
+    await page.waitForSelector('#status:not(.busy)');
   });
 
   it('shows a loading state while a call is in flight', async () => {
@@ -295,7 +464,16 @@ describe('sidebar in headless Chromium', () => {
 
   it('sent every server call with a failure handler, and raised no page error', () => {
     const names = new Set(bridge.calls.map((c) => c.name));
-    for (const name of ['getDashboard', 'validateUrls', 'addSources', 'requeueRows']) {
+    for (const name of [
+      'getDashboard',
+      'validateUrls',
+      'addSources',
+      'requeueRows',
+      'requeueMatching',
+      'discardRows',
+      'getDlqError',
+      'showRow',
+    ]) {
       assert.ok(names.has(name), `${name} was called`);
     }
     assert.ok(bridge.calls.every((c) => c.hasFailureHandler));

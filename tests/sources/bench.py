@@ -12,7 +12,17 @@ import tracemalloc
 from typing import Any
 
 from agent.sources import DedupIndex, ExpandOptions, expand_source
-from agent.sources.synthetic import Catalog, SyntheticYoutubeIE, flat_video, synthetic_id
+from agent.sources.rescan import RESCAN_STOP_AFTER_KNOWN
+from agent.sources.synthetic import (
+    Catalog,
+    SyntheticChannel,
+    SyntheticYoutubeIE,
+    flat_video,
+    synthetic_id,
+)
+
+#: Entries per page of a YouTube channel tab (each page is one request).
+PAGE_SIZE = 30
 
 
 def build_index(count: int) -> DedupIndex:
@@ -70,6 +80,44 @@ def expansion_speed(size: int) -> dict[str, Any]:
     }
 
 
+def rescan_requests(
+    size: int, new: int, stop_after: int = RESCAN_STOP_AFTER_KNOWN
+) -> dict[str, Any]:
+    """Pages a channel's videos tab costs: full read, then a rescan after ``new`` uploads.
+
+    The tab is served 30 entries a page, newest first, as YouTube does; a page is a request.
+    """
+    catalog = Catalog(page_size=PAGE_SIZE)
+    videos = [flat_video(synthetic_id(f"rs{size}-{i}"), f"v{i}", duration=60) for i in range(size)]
+    channel = SyntheticChannel("Bench", "UC" + "benchbenchbenchbench01", {"videos": videos})
+    root = catalog.add_channel("@bench", channel) + "/videos"
+    options = ExpandOptions(extra_extractors=(SyntheticYoutubeIE(catalog),))
+    index = DedupIndex()
+    index.update(e.video_key for e in expand_source(root, options).entries)
+    full_pages = len(catalog.pages)
+    fresh = [flat_video(synthetic_id(f"rs{size}-new{i}"), f"n{i}") for i in range(new)]
+    channel.tabs["videos"] = fresh + videos
+    catalog.pages.clear()
+    rescan = ExpandOptions(
+        extra_extractors=(SyntheticYoutubeIE(catalog),),
+        known=index.__contains__,
+        stop_after_known=stop_after,
+    )
+    found = [e for e in expand_source(root, rescan).entries if e.video_key not in index]
+    rescan_pages = len(catalog.pages)
+    catalog.pages.clear()
+    expand_source(root, options)
+    return {
+        "videos": size,
+        "new": new,
+        "found": len(found),
+        "stop_after_known": stop_after,
+        "full_pages": full_pages,
+        "rescan_pages": rescan_pages,
+        "rescan_without_stop_pages": len(catalog.pages),
+    }
+
+
 def main() -> None:
     """Print the figures."""
     memory = dedup_memory()
@@ -81,6 +129,13 @@ def main() -> None:
         print(
             f"expand playlist of {size:>5,}: {figures['entries']:>5,} entries in "
             f"{figures['seconds']:.3f} s, {figures['extractions']} extraction(s)"
+        )
+    for size, new in ((300, 0), (300, 5), (3_000, 5), (3_000, 40)):
+        r = rescan_requests(size, new)
+        print(
+            f"rescan of a {size:>5,}-video tab, {new:>2} new: {r['rescan_pages']} page(s) "
+            f"(found {r['found']}; without the stop {r['rescan_without_stop_pages']}, "
+            f"first read {r['full_pages']})"
         )
 
 

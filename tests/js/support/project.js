@@ -6,39 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 const { createServices, PROJECT_DIR } = require('./fake-gas');
-
-/** HTML-escapes a value printed by `<?= ?>` (the platform's escaping is contextual and stricter). */
-function escapeHtml(value) {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
-/**
- * Evaluates HtmlService scriptlets: `<?= expr ?>` printed escaped, `<?!= expr ?>` printed
- * as is. Code scriptlets (`<? … ?>`) are not used by the project and are refused.
- */
-function renderTemplate(context, text, props) {
-  const names = Object.keys(props);
-  return text.replace(/<\?(!?=)?([\s\S]*?)\?>/g, (_all, kind, body) => {
-    if (!kind) throw new Error(`Code scriptlets are not supported by the test harness: ${body}`);
-    const expr = body.trim().replace(/;$/, '');
-    const fn = vm.runInContext(`(function (${names.join(', ')}) { return (${expr}); })`, context);
-    const value = fn(...names.map((n) => props[n]));
-    return kind === '!=' ? String(value) : escapeHtml(value);
-  });
-}
-
-/** The .js files of the Apps Script project, in push (alphabetical) order. */
-function projectScripts() {
-  return fs
-    .readdirSync(PROJECT_DIR)
-    .filter((f) => f.endsWith('.js'))
-    .sort();
-}
+const { assertNoDate, escapeHtml, plain, projectScripts, renderTemplate } = require('./scripts');
 
 /**
  * A fresh add-on: the project's scripts evaluated over an empty fake spreadsheet.
@@ -159,20 +127,12 @@ class TabHandle {
   }
 }
 
-/** JSON round trip: values from the vm realm become plain host objects (and Dates fail). */
-function plain(value) {
-  if (value === undefined) return undefined;
-  assertNoDate(value, '$');
-  return JSON.parse(JSON.stringify(value));
-}
-
-function assertNoDate(value, where) {
-  if (Object.prototype.toString.call(value) === '[object Date]') {
-    throw new Error(`google.script.run cannot return a Date (at ${where})`);
-  }
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) assertNoDate(v, `${where}.${k}`);
-  }
-}
-
-module.exports = { loadProject, renderTemplate, escapeHtml, plain, assertNoDate, PROJECT_DIR };
+module.exports = {
+  loadProject,
+  projectScripts,
+  renderTemplate,
+  escapeHtml,
+  plain,
+  assertNoDate,
+  PROJECT_DIR,
+};

@@ -75,7 +75,7 @@ def files_create(req: Request) -> JSON:
         raise ApiError(
             400, f"The emulator only creates {SPREADSHEET_MIME} files.", drive_reason="badRequest"
         )
-    ss = req.service.create(str(body.get("name") or "Untitled spreadsheet"))
+    ss = req.service.create(str(body.get("name") or "Untitled spreadsheet"), owner=req.user)
     return _masked(req, file_json(ss), DEFAULT_FILE_FIELDS)
 
 
@@ -108,7 +108,7 @@ def files_copy(req: Request) -> JSON:
     body = req.json_object()
     with source.lock:
         name = str(body.get("name") or f"Copy of {source.title}")
-        copied = req.service.copy(source, name)
+        copied = req.service.copy(source, name, owner=req.user)
     return _masked(req, file_json(copied), DEFAULT_FILE_FIELDS)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sheets_emulator import a1
+from sheets_emulator import a1, protection
 from sheets_emulator.batch import HANDLERS, KNOWN_KINDS, BatchContext
 from sheets_emulator.errors import ApiError, bad_request
 from sheets_emulator.fieldmask import ALL, MaskError, parse_mask
@@ -32,10 +32,40 @@ def create(req: Request) -> JSON:
     sheets = body.get("sheets") or None
     if sheets is not None and not isinstance(sheets, list):
         raise bad_request("Invalid JSON payload received. 'sheets' must be a list.")
-    ss = req.service.create(str(props.get("title") or "Untitled spreadsheet"), sheets, props)
+    title = str(props.get("title") or "Untitled spreadsheet")
+    ss = req.service.create(title, sheets, props, owner=req.user)
+    try:
+        _initial_data(req, ss.id, sheets or [])
+    except ApiError:
+        req.service.delete(ss.id)
+        raise
     mask, masked = _mask(req)
     with req.service.reading(ss.id) as current:
         return spreadsheet_json(current, mask=mask, masked=masked)
+
+
+def _initial_data(req: Request, spreadsheet_id: str, specs: list[Any]) -> None:
+    """Write each ``sheets[i].data`` (``GridData``: ``startRow``, ``startColumn``, ``rowData``)."""
+    if not any(isinstance(spec, dict) and spec.get("data") for spec in specs):
+        return
+    with req.service.writing(spreadsheet_id) as txn:
+        ctx = BatchContext(txn, req.service, req.user)
+        for i, spec in enumerate(specs):
+            sheet_id = txn.ss.sheets[i].sheet_id
+            for j, grid in enumerate(spec.get("data") or []):
+                if not isinstance(grid, dict):
+                    raise bad_request(f"Invalid sheets[{i}].data[{j}]: not a GridData object.")
+                start = {
+                    "sheetId": sheet_id,
+                    "rowIndex": int(grid.get("startRow", 0)),
+                    "columnIndex": int(grid.get("startColumn", 0)),
+                }
+                payload = {"start": start, "rows": grid.get("rowData") or [], "fields": "*"}
+                try:
+                    HANDLERS["updateCells"](ctx, payload)
+                except ApiError as exc:
+                    exc.message = f"Invalid sheets[{i}].data[{j}]: {exc.message}"
+                    raise
 
 
 def get(req: Request) -> JSON:
@@ -107,6 +137,7 @@ def batch_update(req: Request) -> JSON:
                 if handler is None:
                     raise bad_request("This request kind is not supported by the emulator.")
                 reply = handler(ctx, payload)
+                protection.check(txn, protection.ACCOUNT.get())
             except ApiError as exc:
                 exc.message = f"Invalid requests[{i}].{kind}: {exc.message}"
                 raise

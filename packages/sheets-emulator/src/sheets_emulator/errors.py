@@ -7,6 +7,7 @@ from typing import Any
 #: gRPC status names Google puts in ``error.status`` for each HTTP code we send.
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
     404: "NOT_FOUND",
     409: "ALREADY_EXISTS",

@@ -271,6 +271,8 @@ class Spreadsheet:
         self.lock = FairLock()
         self.next_rid = 1
         self.deleted = False
+        #: The account that created it: always an editor of its protected ranges.
+        self.owner: str | None = None
 
     @property
     def title(self) -> str:

@@ -37,7 +37,7 @@ class Quota:
         self._clock = clock
         self._lock = threading.Lock()
         self._users: dict[tuple[str, str], deque[float]] = {}
-        self._project: dict[str, deque[float]] = {}
+        self._project: dict[tuple[str, str], deque[float]] = {}
 
     def reset(self) -> None:
         """Forget every counted request."""
@@ -50,12 +50,16 @@ class Quota:
         while window and window[0] <= edge:
             window.popleft()
 
-    def admit(self, kind: str, user: str) -> ApiError | None:
-        """Count a ``read`` or ``write`` request, or return the 429 to send instead."""
+    def admit(self, kind: str, user: str, project_id: str = "default") -> ApiError | None:
+        """Count a ``read`` or ``write`` request, or return the 429 to send instead.
+
+        ``project_id`` is the quota project the request is charged to: each project has its
+        own per-project window.
+        """
         now = self._clock()
         with self._lock:
             mine = self._users.setdefault((kind, user), deque())
-            project = self._project.setdefault(kind, deque())
+            project = self._project.setdefault((kind, project_id), deque())
             self._trim(mine, now)
             self._trim(project, now)
             if len(mine) >= self.per_user:
@@ -70,13 +74,17 @@ class Quota:
         return max(window[0] + self.window_s - now, 0.0) if window else 0.0
 
     def usage(self) -> dict[str, object]:
-        """Requests in the current window, per kind for the project and per user."""
+        """Requests in the current window: per kind (all projects), per project and per user."""
         now = self._clock()
         with self._lock:
             for window in [*self._users.values(), *self._project.values()]:
                 self._trim(window, now)
+            totals: dict[str, int] = {}
+            for (kind, _), window in self._project.items():
+                totals[kind] = totals.get(kind, 0) + len(window)
             return {
-                "project": {k: len(v) for k, v in self._project.items()},
+                "project": totals,
+                "projects": {f"{p}:{k}": len(v) for (k, p), v in self._project.items() if v},
                 "users": {f"{u}:{k}": len(v) for (k, u), v in self._users.items() if v},
             }
 

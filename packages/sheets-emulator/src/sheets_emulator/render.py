@@ -6,10 +6,11 @@ import copy
 import struct
 from typing import Any
 
-from sheets_emulator import a1
+from sheets_emulator import a1, filters, protection
 from sheets_emulator.fieldmask import ALL, Mask, apply_mask, is_all
 from sheets_emulator.formula import Evaluator
 from sheets_emulator.model import DEFAULT_FORMAT, JSON, Cell, Sheet, Spreadsheet
+from sheets_emulator.protection import present
 from sheets_emulator.values import display, extended_value
 
 SHEET_FIELD_ORDER = (
@@ -62,7 +63,7 @@ def spreadsheet_json(
         wanted = {id(sheet) for sheet, _ in ranges}
         sheets = [s for s in ss.sheets if id(s) in wanted]
     out: JSON = {"spreadsheetId": ss.id, "properties": copy.deepcopy(ss.props)}
-    out["sheets"] = [_sheet_json(s, ev, ranges) for s in sheets]
+    out["sheets"] = [_sheet_json(ss, s, ev, ranges) for s in sheets]
     if ss.named_ranges:
         out["namedRanges"] = [echo_named(n) for n in ss.named_ranges]
     out["spreadsheetUrl"] = spreadsheet_url(ss.id)
@@ -70,7 +71,10 @@ def spreadsheet_json(
 
 
 def _sheet_json(
-    sheet: Sheet, ev: Evaluator | None, ranges: list[tuple[Sheet, a1.Box]] | None
+    ss: Spreadsheet,
+    sheet: Sheet,
+    ev: Evaluator | None,
+    ranges: list[tuple[Sheet, a1.Box]] | None,
 ) -> JSON:
     out: JSON = {"properties": copy.deepcopy(sheet.props)}
     if ev is not None:
@@ -81,6 +85,9 @@ def _sheet_json(
     for key in SHEET_FIELD_ORDER:
         if sheet.meta.get(key):
             out[key] = copy.deepcopy(sheet.meta[key])
+    if "protectedRanges" in out:  # as the requesting account sees them
+        account = protection.ACCOUNT.get()
+        out["protectedRanges"] = [present(ss, p, account) for p in out["protectedRanges"]]
     return out
 
 
@@ -119,6 +126,10 @@ def grid_data(ev: Evaluator, sheet: Sheet, box: a1.Box) -> JSON:
     if rows:
         out["rowData"] = rows
     out["rowMetadata"] = [_dim(sheet, "ROWS", r, DEFAULT_ROW_PIXELS) for r in range(box.r0, box.r1)]
+    if "basicFilter" in sheet.meta:
+        for r in filters.hidden_rows(ev.ss, sheet, ev):
+            if box.r0 <= r < box.r1:
+                out["rowMetadata"][r - box.r0]["hiddenByFilter"] = True
     out["columnMetadata"] = [
         _dim(sheet, "COLUMNS", c, DEFAULT_COL_PIXELS) for c in range(box.c0, box.c1)
     ]

@@ -99,6 +99,7 @@ class EmulatorServer:
                 httpd.server_close()
             if thread is not None:
                 thread.join(timeout=10)
+            self.app.cancel_late()
             self.app.service.store.close()
             self._stopped.set()
 
@@ -113,6 +114,39 @@ class EmulatorServer:
     def reset(self, stats_only: bool = False) -> None:
         """The same as ``POST /_emulator/reset``."""
         self.app.reset(stats_only=stats_only)
+
+    def register_tokens(self, tokens: dict[str, str | None]) -> dict[str, str]:
+        """The same as ``PUT /_emulator/tokens``: map bearer tokens to quota accounts."""
+        return self.app.accounts.register(tokens)
+
+    def arm_fault(
+        self,
+        kind: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        body: str | None = None,
+        account: str | None = None,
+        times: int = 1,
+        delay_ms: int | None = None,
+        answer: str = "error",
+    ) -> dict[str, Any]:
+        """The same as ``POST /_emulator/faults``: the next ``times`` matching requests get
+        fault ``kind``; returns the armed fault (with its ``id``)."""
+        given = {"method": method, "path": path, "body": body, "account": account}
+        spec: dict[str, Any] = {"kind": kind, "times": times, "answer": answer}
+        spec["match"] = {k: v for k, v in given.items() if v is not None}
+        if delay_ms is not None:
+            spec["delay_ms"] = delay_ms
+        return self.app.faults.arm(spec)
+
+    def faults(self) -> dict[str, Any]:
+        """The same as ``GET /_emulator/faults``: what is armed and what fired."""
+        return self.app.faults.listing()
+
+    def disarm_faults(self, fault_id: int | None = None) -> int:
+        """The same as ``DELETE /_emulator/faults[?id=N]``; returns how many were disarmed."""
+        return self.app.faults.disarm(fault_id)
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

@@ -8,8 +8,11 @@ import string
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+from sheets_emulator import protection
+from sheets_emulator.dimensions import check_cell_limit
 from sheets_emulator.errors import ApiError, not_found
 from sheets_emulator.model import (
     DEFAULT_COLS,
@@ -28,11 +31,25 @@ from sheets_emulator.txn import Txn
 _ID_CHARS = string.ascii_letters + string.digits + "-_"
 
 
+@dataclass
+class Behaviour:
+    """Where Google does not document its behaviour, which of the two the emulator shows
+    (``PUT /_emulator/config`` sets them; docs/emulator.md says why each default)."""
+
+    #: deleteDuplicates over whole rows deletes them from the grid (rowCount shrinks), or
+    #: (default) shifts the range's cells up and keeps the grid's size.
+    delete_duplicates_shrinks_grid: bool = False
+    #: findReplace also changes cells in rows hidden by a filter, or (default, the harder case
+    #: for a client that claims rows with findReplace) skips them.
+    find_replace_hidden_rows: bool = False
+
+
 class Service:
     """Owns the store; every handler reads and writes spreadsheets through it."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.behaviour = Behaviour()
         self._rng = random.Random()
 
     # -- ids ---------------------------------------------------------------------------------
@@ -54,7 +71,11 @@ class Service:
     # -- spreadsheets ------------------------------------------------------------------------
 
     def create(
-        self, title: str, sheets: list[JSON] | None = None, props: JSON | None = None
+        self,
+        title: str,
+        sheets: list[JSON] | None = None,
+        props: JSON | None = None,
+        owner: str | None = None,
     ) -> Spreadsheet:
         """Create and store a spreadsheet (one 1000x26 ``Sheet1`` unless ``sheets`` say so)."""
         ss_props = new_spreadsheet_props(title)
@@ -62,10 +83,12 @@ class Service:
             if key != "title" and value is not None:
                 ss_props[key] = value
         ss = Spreadsheet(self.new_spreadsheet_id(), ss_props, [])
+        ss.owner = owner
         specs = sheets or [{}]
         taken: set[int] = set()
         for index, spec in enumerate(specs):
             ss.sheets.append(self._sheet_from_spec(spec, index, taken))
+        check_cell_limit(ss, 0)
         ss.reindex()
         self.store.add(ss)
         return ss
@@ -92,11 +115,12 @@ class Service:
                 out["gridProperties"][key] = value
         return Sheet(normalize_sheet_props(out))
 
-    def copy(self, source: Spreadsheet, title: str) -> Spreadsheet:
-        """A deep copy of ``source`` (caller holds its lock) under a new id and title."""
+    def copy(self, source: Spreadsheet, title: str, owner: str | None = None) -> Spreadsheet:
+        """A deep copy of ``source`` (caller holds its lock) under a new id, title and owner."""
         props = copy.deepcopy(source.props)
         props["title"] = title
         ss = Spreadsheet(self.new_spreadsheet_id(), props, [])
+        ss.owner = owner
         for sheet in source.sheets:
             rows = [Row(ss.new_rid(), row.pos, list(row.cells)) for row in sheet.rows]
             clone = Sheet(copy.deepcopy(sheet.props), rows, copy.deepcopy(sheet.meta))
@@ -136,6 +160,7 @@ class Service:
             txn = Txn(ss)
             try:
                 yield txn
+                protection.check(txn, protection.ACCOUNT.get())
             except BaseException:
                 txn.rollback()
                 raise
@@ -181,4 +206,8 @@ class Service:
     def describe(self) -> dict[str, Any]:
         """Counts for stats."""
         items = self.all()
-        return {"store": self.store.describe(), "spreadsheets": len(items)}
+        return {
+            "store": self.store.describe(),
+            "spreadsheets": len(items),
+            "cells": {ss.id: ss.total_cells() for ss in items},
+        }

@@ -87,6 +87,7 @@ def spreadsheet_meta(ss: Spreadsheet) -> str:
             "sheet_order": [s.sheet_id for s in ss.sheets],
             "created": ss.created,
             "modified": ss.modified,
+            "owner": ss.owner,
         }
     )
 
@@ -148,6 +149,7 @@ class SQLiteStore(Store):
             ss.named_ranges = data.get("named_ranges") or []
             ss.created = data.get("created", ss.created)
             ss.modified = data.get("modified", ss.modified)
+            ss.owner = data.get("owner")
             ss.next_rid = max_rid.get(ss_id, 0) + 1
             out.append(ss)
         return out

@@ -26,12 +26,14 @@ class Stats:
             self.by_endpoint: Counter[str] = Counter()
             self.by_status: Counter[str] = Counter()
             self.users: dict[str, Counter[str]] = {}
+            self.accounts: dict[str, Counter[str]] = {}
+            self.late_applied = 0
             self.quota_rejected: Counter[str] = Counter()
             self.sent_429 = 0
             self.faults: Counter[str] = Counter()
 
-    def request(self, method: str, kind: str, endpoint: str, user: str) -> None:
-        """Count one API request."""
+    def request(self, method: str, kind: str, endpoint: str, user: str, account: str) -> None:
+        """Count one API request under its client label (``user``) and its quota account."""
         with self._lock:
             self.total += 1
             self.by_method[method] += 1
@@ -39,6 +41,7 @@ class Stats:
             self.by_method_kind.setdefault(method, Counter())[kind] += 1
             self.by_endpoint[endpoint] += 1
             self.users.setdefault(user, Counter())[kind] += 1
+            self.accounts.setdefault(account, Counter())[kind] += 1
 
     def status(self, code: int) -> None:
         """Count one answer by HTTP status (0 for a cut connection)."""
@@ -57,6 +60,11 @@ class Stats:
         with self._lock:
             self.faults[kind] += 1
 
+    def late_landed(self) -> None:
+        """Count one late write applied."""
+        with self._lock:
+            self.late_applied += 1
+
     def snapshot(self) -> dict[str, Any]:
         """Every counter as JSON-ready data."""
         with self._lock:
@@ -73,6 +81,10 @@ class Stats:
                     u: {"read": c["read"], "write": c["write"], "drive": c["drive"]}
                     for u, c in self.users.items()
                 },
+                "accounts": {
+                    a: {"read": c["read"], "write": c["write"], "drive": c["drive"]}
+                    for a, c in self.accounts.items()
+                },
                 "responses": {"by_status": dict(self.by_status)},
                 "http_429_sent": self.sent_429,
                 "quota": {
@@ -80,4 +92,5 @@ class Stats:
                     "by_limit": dict(self.quota_rejected),
                 },
                 "faults": {"total": sum(self.faults.values()), "by_kind": dict(self.faults)},
+                "late_writes": {"applied": self.late_applied},
             }

@@ -9,6 +9,7 @@ so that a batch whose third request is invalid leaves no trace of the first two.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sheets_emulator.model import JSON, POS_GAP, Cell, Row, Sheet, Spreadsheet
@@ -68,6 +69,26 @@ class Txn:
         key = id(sheet)
         if key not in self._saved_rows:
             self._saved_rows[key] = (sheet, list(sheet.rows))
+
+    def originals(self) -> Iterator[tuple[Sheet, list[Row], JSON, tuple[int, int]]]:
+        """Every sheet this transaction touched (or removed), with the rows, sheet-level JSON
+        and grid size (rows, columns) it had before."""
+        seen: set[int] = set()
+        for key, (sheet, rows) in self._saved_rows.items():
+            seen.add(key)
+            yield (sheet, rows, *self._before(sheet))
+        if self._saved_ss is not None:
+            for sheet in self._saved_ss[1]:
+                if id(sheet) not in seen and sheet not in self.ss.sheets:
+                    yield (sheet, list(sheet.rows), *self._before(sheet))
+
+    def _before(self, sheet: Sheet) -> tuple[JSON, tuple[int, int]]:
+        saved = self._saved_props.get(id(sheet))
+        if saved is None:
+            return sheet.meta, (sheet.row_count, sheet.col_count)
+        props, meta, _ = saved[1]
+        grid = props.get("gridProperties") or {}
+        return meta, (int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0)))
 
     def rollback(self) -> None:
         """Undo everything this transaction did."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from sheets_emulator import a1
+from sheets_emulator import a1, filters
 from sheets_emulator.batch.registry import BatchContext, handler
 from sheets_emulator.errors import bad_request
 from sheets_emulator.fieldmask import MaskError, merge_masked, parse_mask
@@ -149,7 +149,9 @@ def set_basic_filter(ctx: BatchContext, payload: JSON) -> None:
     """Set the sheet's basic filter (its range is stored with explicit bounds)."""
     given = payload.get("filter") or {}
     sheet, box = ctx.grid(given.get("range") or {})
-    stored = copy.deepcopy(given)
+    filters.validate(given)
+    ctx.txn.touch(sheet)
+    stored = filters.normalized(copy.deepcopy(given))
     grid = box_to_grid(sheet, box)
     grid.pop("sheetId", None)
     stored["range"] = grid

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sheets_emulator import a1
+from sheets_emulator import a1, dimensions, filters
 from sheets_emulator.batch.registry import BatchContext, handler
 from sheets_emulator.errors import CELL_TOO_LONG, MAX_CELL_CHARS, bad_request
 from sheets_emulator.formula import Evaluator
@@ -170,8 +170,12 @@ def find_replace(ctx: BatchContext, payload: JSON) -> JSON:
     replace = _replacer(payload)
     formulas = bool(payload.get("includeFormulas"))
     counts = _Counts()
+    see_hidden = ctx.service.behaviour.find_replace_hidden_rows
     for sheet, box in _scopes(ctx, payload):
+        hidden = set() if see_hidden else filters.hidden_rows(ctx.ss, sheet)
         for r, c, cell in _cells(sheet, box, replace):
+            if r in hidden:
+                continue
             if cell.formula is not None:
                 if not formulas:
                     continue
@@ -238,14 +242,18 @@ def delete_duplicates(ctx: BatchContext, payload: JSON) -> JSON:
             seen.add(key)
             keep.append(r)
     removed = (last - box.r0) - len(keep)
+    blank_kept = ("",) * len(cols) in seen
+    whole_rows = box.c0 == 0 and box.c1 >= sheet.col_count
+    if whole_rows and ctx.service.behaviour.delete_duplicates_shrinks_grid:
+        return _delete_from_grid(ctx, sheet, box, keep, last, blank_kept)
     if removed:
-        if box.c0 == 0 and box.c1 >= sheet.col_count:
+        if whole_rows:
             _drop_rows(ctx, sheet, box, keep, last)
         else:
             _shift_cells(ctx, sheet, box, keep, last)
     unmaterialised = box.r1 - max(last, box.r0)  # all blank: duplicates of the first blank row
     if unmaterialised > 0:
-        removed += unmaterialised - (0 if ("",) * len(cols) in seen else 1)
+        removed += unmaterialised - (0 if blank_kept else 1)
     return {"deleteDuplicates": {"duplicatesRemovedCount": removed} if removed else {}}
 
 
@@ -262,6 +270,22 @@ def _row_key(ev: Evaluator, sheet: Sheet, r: int, cols: list[int]) -> tuple[str,
             value = cell.value if cell.formula is None else ev.cell_value(sheet, r, c)
             parts.append(display(value, cell.number_format()).casefold())
     return tuple(parts)
+
+
+def _delete_from_grid(
+    ctx: BatchContext, sheet: Sheet, box: a1.Box, keep: list[int], last: int, blank_kept: bool
+) -> JSON:
+    """Delete the duplicate rows from the grid (rowCount shrinks, ranges below move up)."""
+    kept = set(keep)
+    gone = [r for r in range(box.r0, last) if r not in kept]
+    runs = _runs(gone)
+    tail = max(last, box.r0) + (0 if blank_kept else 1)  # blank rows past the data
+    if tail < box.r1:
+        runs.append((tail, box.r1))
+    for start, end in runs[::-1]:
+        dimensions.delete(ctx.txn, sheet, "ROWS", start, end)
+    removed = sum(end - start for start, end in runs)
+    return {"deleteDuplicates": {"duplicatesRemovedCount": removed} if removed else {}}
 
 
 def _drop_rows(ctx: BatchContext, sheet: Sheet, box: a1.Box, keep: list[int], last: int) -> None:
