@@ -25,6 +25,7 @@ from agent.runtime.context import build_context
 from agent.schema import LEADER_ELECTION, SOURCES, TASKS, TASKS_HISTORY, FleetState
 from agent.sheets.a1 import quote_title
 from agent.sheets.gateway import SheetsGateway
+from tests.coordination.addon import AddonError, AddonServer
 from tests.coordination.harness import (
     ROOT,
     Fleet,
@@ -234,3 +235,24 @@ def test_the_commands_need_the_tab(emulator: EmulatorServer, gclient: gspread.Cl
     done = orc(emulator, bare, "pause")
     assert done.returncode == 2
     assert "'Leader Election': missing: run `orc init` first" in done.stderr
+
+
+def test_the_addon_pauses_and_resumes_a_running_agent(
+    emulator: EmulatorServer, sheet: SheetsGateway, fleet: Fleet
+) -> None:
+    """The sidebar's server function, on the API-backed Apps Script runtime, and a real agent."""
+    with AddonServer(emulator.host_port, sheet.spreadsheet_id) as addon:
+        assert addon.call("setFleetControl", "paused") == {"state": "PAUSED", "previous": "RUNNING"}
+        assert addon.call("getFleetControl") == {"state": "PAUSED", "cell": "PAUSED"}
+        with pytest.raises(AddonError, match="is not a fleet state"):
+            addon.call("setFleetControl", "=IMPORTXML(1)")
+        seed_tasks(sheet, 3)
+        agent = fleet.start("obedient", burst=False)
+        wait_for(lambda: "fleet control: PAUSED" in agent.output(), 60, "the agent to see PAUSED")
+        time.sleep(2.0)  # poll and heartbeat intervals: a paused agent starts nothing
+        assert _events(fleet.task_log) == []
+        assert read_fleet_state(sheet) == (FleetState.PAUSED, "PAUSED")
+        addon.call("setFleetControl", "RUNNING")
+        wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 3, 60, "the tasks to run")
+        agent.popen.send_signal(signal.SIGTERM)
+        assert agent.popen.wait(timeout=60) == 0, agent.output()[-2000:]
