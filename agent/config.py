@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.errors import ConfigError
@@ -86,6 +87,11 @@ class Config(BaseSettings):
     history_max_rows: int = Field(default=200_000, ge=100)
     archive_dir: Path | None = None
 
+    # Notifications: a JSON POST to NOTIFY_URL (docs/operations.md); none when unset.
+    notify_url: SecretStr | None = None  # secret: webhook URLs often carry a token
+    #: Rows the DLQ tabs must grow by (since the last notice) before a notice is sent.
+    notify_dlq_threshold: int = Field(default=10, ge=1, le=1_000_000)
+
     @field_validator("worker_name")
     @classmethod
     def _worker_name_printable(cls, value: str) -> str:
@@ -135,6 +141,22 @@ class Config(BaseSettings):
         except ConfigError as exc:
             raise ValueError(exc.problem) from None
         return value.strip() if value and value.strip() else None
+
+    @field_validator("notify_url")
+    @classmethod
+    def _notify_url_form(cls, value: SecretStr | None) -> SecretStr | None:
+        text = value.get_secret_value().strip() if value is not None else ""
+        if not text:
+            return None
+        try:
+            parts = urlsplit(text)
+            good = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # e.g. a bad port or bracketed host
+            good = False
+        if not good:
+            # The value itself is not repeated: it may hold a token.
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return SecretStr(text)
 
     @field_validator("task_handler")
     @classmethod

@@ -39,6 +39,14 @@ class WorkerStatus(str, Enum):
     INACTIVE = "INACTIVE"
 
 
+class FleetState(str, Enum):
+    """The fleet control setting (the ``fleet-control`` row of ``Leader Election``)."""
+
+    RUNNING = "RUNNING"  # claim, run and expand as usual
+    PAUSED = "PAUSED"  # running callbacks finish; nothing new is claimed
+    DRAIN = "DRAIN"  # queued tasks still run; no new source is expanded
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: a stable key used in code, and its header in each language."""
@@ -191,6 +199,9 @@ TABS_BY_TITLE: Mapping[str, TabSpec] = {t.title: t for t in ALL_TABS}
 
 #: The single row of ``Leader Election`` that the agents compete for.
 LEADER_ELECTION_NAME = "orchestrator-leader"
+#: The row of ``Leader Election`` whose Lease cell holds the :class:`FleetState`: every
+#: agent's heartbeat already reads that tab, so the setting costs no read of its own.
+FLEET_CONTROL_NAME = "fleet-control"
 #: Separator of the fields of a lease cell: ``STATE|id|attempts|owner|stamp``.
 LEASE_SEPARATOR = "|"
 #: The lease cell of a row that waits in a queue tab, as written by anyone who queues it.
@@ -322,6 +333,8 @@ def render_schema_js() -> str:
         "taskStatus": [s.value for s in Status],
         "workerStatus": [s.value for s in WorkerStatus],
         "leaderElectionName": LEADER_ELECTION_NAME,
+        "fleetControlName": FLEET_CONTROL_NAME,
+        "fleetStates": [s.value for s in FleetState],
         "leaseSeparator": LEASE_SEPARATOR,
         "pendingLeaseTemplate": PENDING_LEASE_TEMPLATE,
         "staleHeartbeatSeconds": STALE_HEARTBEAT_SECONDS,

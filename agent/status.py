@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agent.clock import parse_utc_iso
+from agent.coordination.control import fleet_status
 from agent.coordination.leadership import parse_leader_lease
 from agent.coordination.lease import LeaseParseError, parse_lease
 from agent.coordination.timing import Settings, fleet_timing
@@ -61,7 +62,7 @@ def snapshot(
     stale_after_s: float = STALE_HEARTBEAT_SECONDS,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """Workers, leader, queue depths, rates and recent DLQ errors, as plain JSON data.
+    """Workers, leader, fleet control, queue depths, rates and recent DLQ errors, as JSON data.
 
     With ``settings`` (the configured intervals and quotas), ``warnings`` also says where the
     live agents of one account are too many for those leases to be renewed within its quota.
@@ -74,6 +75,7 @@ def snapshot(
         "generated_at": int(now),
         "workers": _workers(tabs.get(WORKERS.title), now, stale_after_s),
         "leader": _leader(tabs.get(LEADER_ELECTION.title)),
+        "fleet": fleet_status(tabs.get(LEADER_ELECTION.title, (None, []))[1]),
         "queues": {
             title: len(records)
             for title, (_, records) in tabs.items()

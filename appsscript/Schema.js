@@ -163,6 +163,8 @@ const SCHEMA = Object.freeze({
   "taskStatus": ["PENDING", "CLAIMED", "DONE", "FAILED", "INVALID"],
   "workerStatus": ["ACTIVE", "INACTIVE"],
   "leaderElectionName": "orchestrator-leader",
+  "fleetControlName": "fleet-control",
+  "fleetStates": ["RUNNING", "PAUSED", "DRAIN"],
   "leaseSeparator": "|",
   "pendingLeaseTemplate": "PENDING|{id}|0|-|0",
   "staleHeartbeatSeconds": 120,

@@ -118,6 +118,7 @@ def test_status_json_of_a_busy_sheet_matches_the_schema(
     assert "[red]not markup[/red]" in data["dlq"][0]["error"]
     assert data["missing_tabs"] == []
     assert data["spreadsheet_id"] == spreadsheet_id
+    assert data["fleet"] == {"state": "RUNNING", "cell": "RUNNING"}
 
 
 def test_status_json_of_an_uninitialised_sheet_matches_the_schema(
@@ -142,6 +143,8 @@ def test_schema_is_valid_and_not_vacuous(emulator: EmulatorServer, gclient: gspr
         {**good, "queues": {**good["queues"], "Tasks": -1}},
         {**good, "leader": {**good["leader"], "term": "7"}},
         {**good, "states": {"Tasks": {"LOST": 1}, "Sources": {}}},
+        {**good, "fleet": {"state": "STOPPED", "cell": "STOPPED"}},
+        {k: v for k, v in good.items() if k != "fleet"},
     ]
     for document in broken_documents:
         assert not VALIDATOR.is_valid(document), document

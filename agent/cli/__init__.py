@@ -28,6 +28,7 @@ cli.add_command(schema_js)
 
 def _register_optional() -> None:
     """Attach commands whose modules may pull heavier imports."""
+    from agent.cli.control import drain, pause, resume
     from agent.cli.demo import demo
     from agent.cli.doctor import doctor
     from agent.cli.emulator import emulator
@@ -37,6 +38,8 @@ def _register_optional() -> None:
     from agent.cli.status import status
 
     for command in (run, init, add_source, requeue_command, status, check, emulator, demo, doctor):
+        cli.add_command(command)
+    for command in (pause, resume, drain):
         cli.add_command(command)
 
 

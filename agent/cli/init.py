@@ -37,5 +37,7 @@ def init(log_format: str, log_level: str) -> None:
         click.echo(f"{title!r}: added headers {', '.join(headers)}")
     if report.leader_row_added:
         click.echo("added the leader election row")
+    if report.control_row_added:
+        click.echo("added the fleet-control row (RUNNING)")
     if not report.changed:
         click.echo("spreadsheet already up to date")

@@ -10,7 +10,14 @@ from types import FrameType
 
 import click
 
-from agent.cli.common import EXIT_FAILURE, EXIT_OK, fail, logging_options, start
+from agent.cli.common import (
+    EXIT_BAD_CONFIG,
+    EXIT_FAILURE,
+    EXIT_OK,
+    fail,
+    logging_options,
+    start,
+)
 from agent.coordination.workers import WorkerRegistry
 from agent.errors import AgentError
 from agent.runtime import Orchestrator, load_handler
@@ -20,8 +27,28 @@ from agent.sheets.gateway import SheetsGateway
 @click.command("run")
 @click.option("--handler", metavar="MODULE:FUNCTION", help="Callback run on each video URL.")
 @click.option("--burst", is_flag=True, help="Exit when no work is left.")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    metavar="P",
+    help="Serve Prometheus metrics on http://HOST:P/metrics (0: any free port).",
+)
+@click.option(
+    "--metrics-host",
+    default="0.0.0.0",  # noqa: S104 - Prometheus scrapes from another host or pod
+    show_default=True,
+    help="Address the metrics endpoint listens on.",
+)
 @logging_options
-def run(handler: str | None, burst: bool, log_format: str, log_level: str) -> None:
+def run(
+    handler: str | None,
+    burst: bool,
+    metrics_port: int | None,
+    metrics_host: str,
+    log_format: str,
+    log_level: str,
+) -> None:
     """Run a worker: heartbeat, take leadership when free, claim tasks, run the callback.
 
     \b
@@ -34,6 +61,7 @@ def run(handler: str | None, burst: bool, log_format: str, log_level: str) -> No
       orc run                                   # TASK_HANDLER from the environment
       orc run --handler agent.handlers:metadata
       orc run --burst                           # drain the queue, then exit
+      orc run --metrics-port 9108               # Prometheus metrics on :9108/metrics
     """
     config = start(log_format, log_level, task_handler=handler)
     try:
@@ -42,6 +70,8 @@ def run(handler: str | None, burst: bool, log_format: str, log_level: str) -> No
     except AgentError as exc:
         fail(exc)
         return
+    if metrics_port is not None:
+        serve_metrics(orchestrator, metrics_host, metrics_port)
     signals_seen = 0
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -65,6 +95,22 @@ def run(handler: str | None, burst: bool, log_format: str, log_level: str) -> No
         orchestrator.close()
         fail(exc)
     orchestrator.close()
+
+
+def serve_metrics(orchestrator: Orchestrator, host: str, port: int) -> None:
+    """Start the ``/metrics`` endpoint of ``orchestrator``; exit 2 when it cannot listen."""
+    telemetry = orchestrator.context.telemetry
+    telemetry.wants_depths = True  # the leader counts the queues for the gauges
+    try:
+        server = telemetry.metrics.serve(port, host)
+    except OSError as exc:
+        orchestrator.close()
+        click.echo(
+            f"orc: configuration error: --metrics-port {port} on {host}: {exc.strerror}", err=True
+        )
+        raise SystemExit(EXIT_BAD_CONFIG) from None
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"orc: metrics on http://{shown}:{server.port}/metrics", err=True)
 
 
 @click.command("check")

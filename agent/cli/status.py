@@ -41,7 +41,8 @@ def render(data: dict[str, Any]) -> Group:
     leader = data["leader"]
     header = Text(
         f"leader: {leader['worker'] or '(none)'}  term {leader['term']}  "
-        f"throughput {data['rates']['tasks_per_minute']} tasks/min"
+        f"throughput {data['rates']['tasks_per_minute']} tasks/min  "
+        f"fleet: {data['fleet']['state']}"
     )
     parts: list[Any] = [header]
     parts += [Text(f"warning: {w}", style="yellow") for w in data.get("warnings", [])]

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.coordination.control import control_row
 from agent.coordination.leadership import initial_lease
 from agent.schema import (
     ALL_TABS,
+    FLEET_CONTROL_NAME,
     LEADER_ELECTION,
     LEADER_ELECTION_NAME,
     ColumnMap,
@@ -40,6 +42,7 @@ class InitReport:
     validations_set: list[str] = field(default_factory=list)
     protections_added: list[str] = field(default_factory=list)
     leader_row_added: bool = False
+    control_row_added: bool = False
 
     @property
     def changed(self) -> bool:
@@ -49,6 +52,7 @@ class InitReport:
             or self.headers_added
             or self.protections_added
             or self.leader_row_added
+            or self.control_row_added
         )
 
 
@@ -132,16 +136,23 @@ def _ensure_width(gateway: SheetsGateway, maps: dict[str, ColumnMap]) -> None:
 
 
 def _ensure_leader_row(gateway: SheetsGateway, cmap: ColumnMap, report: InitReport) -> None:
+    """Append the election row and the fleet control row when either is missing."""
     (values,) = gateway.read([f"{quote_title(LEADER_ELECTION.title)}!A2:Z20"])
     name_col = cmap.col("election_name")
-    for row in values:
-        if name_col < len(row) and row[name_col].strip() == LEADER_ELECTION_NAME:
-            return
-    new_row = cmap.row_from(
-        {"election_name": LEADER_ELECTION_NAME, "term": "0", "lease": initial_lease()}
-    )
-    gateway.append(LEADER_ELECTION.title, [new_row])
-    report.leader_row_added = True
+    names = {row[name_col].strip() for row in values if name_col < len(row)}
+    rows = []
+    if LEADER_ELECTION_NAME not in names:
+        rows.append(
+            cmap.row_from(
+                {"election_name": LEADER_ELECTION_NAME, "term": "0", "lease": initial_lease()}
+            )
+        )
+        report.leader_row_added = True
+    if FLEET_CONTROL_NAME not in names:
+        rows.append(control_row(cmap))
+        report.control_row_added = True
+    if rows:
+        gateway.append(LEADER_ELECTION.title, rows)
 
 
 def _apply_formatting(

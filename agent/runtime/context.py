@@ -19,7 +19,9 @@ from agent.coordination.leadership import LeaderElection
 from agent.coordination.queue import QueueTab
 from agent.coordination.timing import Settings
 from agent.coordination.workers import WorkerRegistry
+from agent.runtime.control import FleetControl
 from agent.runtime.heartbeat import Heartbeat, Holdings
+from agent.runtime.telemetry import Telemetry
 from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.identity import account_label
@@ -38,6 +40,8 @@ class AgentContext:
     election: LeaderElection
     holdings: Holdings
     stop: threading.Event
+    fleet: FleetControl  # RUNNING / PAUSED / DRAIN, as the last heartbeat read it
+    telemetry: Telemetry  # metrics and notifications
 
     @property
     def stopping(self) -> bool:
@@ -109,5 +113,9 @@ def build_context(
         election=election,
         holdings=heartbeat.holdings,
         stop=stop,
+        fleet=heartbeat.fleet,
+        telemetry=Telemetry(config),
     )
+    heartbeat.telemetry = context.telemetry
+    context.telemetry.bind(gateway, election, heartbeat.fleet)
     return context, heartbeat

@@ -26,6 +26,8 @@ from agent.coordination.queue import Claim, QueueTab
 from agent.coordination.timing import FleetTiming, Settings, fleet_timing
 from agent.coordination.workers import WorkerRegistry
 from agent.errors import AgentError, SheetsError
+from agent.runtime.control import FleetControl
+from agent.runtime.telemetry import Telemetry
 from agent.schema import WorkerStatus
 from agent.sheets.client import PacedHTTPClient
 from agent.sheets.gateway import SheetsGateway
@@ -87,6 +89,8 @@ class Heartbeat:
         self._apply_timing()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.fleet = FleetControl()  # read from the election's range: no read of its own
+        self.telemetry: Telemetry | None = None  # set by build_context
 
     def start(self) -> None:
         """Start the heartbeat thread (after the first :meth:`send`)."""
@@ -122,6 +126,9 @@ class Heartbeat:
             workers, leader = self.gateway.read(
                 [self.registry.read_range(), self.election.header_range()]
             )
+            self.fleet.observe(leader)
+            if self.telemetry is not None:
+                self.telemetry.on_workers_read(workers)
             self._retime(workers)
             with self.holdings.lock:
                 batch = WriteBatch()
@@ -134,6 +141,9 @@ class Heartbeat:
                 if not stopping or self.keep_leading():
                     self.election.plan(leader, batch, renew_only=stopping)
                 batch.flush(self.gateway)
+                if self.telemetry is not None:
+                    held = (self.holdings.tasks, self.holdings.sources)
+                    self.telemetry.on_renewals(*held, interval_s=self.interval_s)
                 self.holdings.drop_lost()
         self.last_monotonic = time.monotonic()
 

@@ -20,6 +20,7 @@ from agent.coordination.queue import Claim, ClaimOutcome
 from agent.errors import AgentError, InvalidUrlError, SheetsError, SourceError
 from agent.logs import redact
 from agent.runtime.context import AgentContext
+from agent.runtime.depths import DepthProbe
 from agent.runtime.feed import TaskFeed
 from agent.runtime.rotation import HistoryRotation
 from agent.schema import Status, fit_cell
@@ -43,6 +44,7 @@ class LeaderDuties:
         self.options = ExpandOptions.from_config(ctx.config)
         self.feed = TaskFeed(ctx)
         self.rotation = HistoryRotation(ctx, self.feed)
+        self.depths = DepthProbe(ctx, ctx.telemetry)
         self._next_compact = 0.0
         self._thread: threading.Thread | None = None
 
@@ -83,8 +85,8 @@ class LeaderDuties:
         """
         ctx = self.ctx
         self.feed.begin_term(term)
-        with ctx.holdings.lock:
-            cycle = ctx.sources.claim(1)
+        with ctx.holdings.lock:  # DRAIN and PAUSED: no new source is claimed
+            cycle = ctx.sources.claim(1 if ctx.fleet.expands_sources() else 0)
             won = cycle.won
             for claim in won:
                 ctx.holdings.sources[claim.row_id] = claim
@@ -103,6 +105,7 @@ class LeaderDuties:
             self._next_compact = time.monotonic() + delay
         if self.rotation.due():
             self.rotation.run()
+        self.depths.maybe_count(term)
         return busy
 
     def _raw_sources_seen(self) -> bool:
@@ -209,6 +212,9 @@ class LeaderDuties:
         else:
             self._finish_sources([ClaimOutcome(claim, LeaseState.DONE, "", extra)])
         self.ctx.registry.count(sources=1)
+        self.ctx.telemetry.on_source_finished(
+            claim.row_id, url, extra["name"], len(expansion.entries), added
+        )
         log.info("source %s: %d video(s), %d new task(s)", url, len(expansion.entries), added)
 
     def _keep_for_rescan(self, claim: Claim, extra: dict[str, str]) -> None:

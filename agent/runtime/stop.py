@@ -79,6 +79,7 @@ class StopSequence:
             ctx.election.release()
         self.heartbeat.join(timeout_s=HEARTBEAT_JOIN_S)
         ctx.registry.write_now(WorkerStatus.INACTIVE)
+        ctx.telemetry.close()  # post the notifications still queued (bounded)
 
     def abort(self) -> None:
         """Give back every claim (running ones too) at once: the second signal."""

@@ -61,6 +61,9 @@ class TaskRunner:
 
     def next_claim(self, finishing: list[ClaimOutcome] | None = None) -> Claim | None:
         """The next buffered claim; claims a new batch (carrying ``finishing``) when empty."""
+        if not self.ctx.fleet.claims_tasks():  # PAUSED: nothing new starts
+            self._hold_off(finishing)
+            return None
         if not self.buffer and time.monotonic() >= self.claim_not_before:
             batch = self.sizer.size
             self.ctx.tasks.window_rows = self.window_rows(batch)
@@ -80,9 +83,18 @@ class TaskRunner:
                 return claim
         return None
 
+    def _hold_off(self, finishing: list[ClaimOutcome] | None) -> None:
+        """While PAUSED: record what finished, give back unstarted claims, wait a poll."""
+        if finishing:
+            self.finish(list(finishing))
+            finishing.clear()
+        self.release_buffer()
+        self.claim_not_before = time.monotonic() + self.ctx.config.poll_seconds
+
     def execute(self, claim: Claim, callback: Callback) -> ClaimOutcome | None:
         """Run ``callback`` on the claim's URL; an outcome to finish, or None if retried later."""
         url = claim.record.get("url", "")
+        started = time.monotonic()
         try:
             check_task_url(
                 url, claim.record.get("video_key", ""), self.ctx.config.source_url_policy
@@ -97,7 +109,9 @@ class TaskRunner:
             if claim.lease.attempts >= self.ctx.config.max_attempts or isinstance(
                 exc, RefusedUrlError
             ):
+                self.ctx.telemetry.on_task_end("failed", exc, started)
                 return ClaimOutcome(claim, LeaseState.FAILED, error)
+            self.ctx.telemetry.on_task_end("retried", exc, started)
             held = self.ctx.holdings
             with held.lock:
                 try:
@@ -107,6 +121,7 @@ class TaskRunner:
                 finally:  # given back, or dropped to be taken over once its lease expires
                     held.tasks.pop(claim.row_id, None)
             return None
+        self.ctx.telemetry.on_task_end("done", None, started)
         return ClaimOutcome(claim, LeaseState.DONE)
 
     def finish(self, outcomes: list[ClaimOutcome]) -> None:
@@ -145,6 +160,8 @@ class TaskRunner:
         def waiting(row: QueueRow) -> bool:  # a source kept for a rescan hours from now
             return row.lease is not None and row.lease.not_before_s > later
 
+        if not ctx.fleet.expands_sources():  # DRAIN (or PAUSED): sources are not worked on
+            return not any(r.lease for r in tasks)
         return not any(r.lease for r in tasks) and not any(
             r.lease and not waiting(r) for r in sources
         )

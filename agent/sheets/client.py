@@ -56,7 +56,13 @@ _IDEMPOTENT_WRITE_MARKERS = ("/values:batchUpdate", ":clear", "values:batchClear
 
 
 class CallStats:
-    """Thread-safe counters of the requests one client made."""
+    """Thread-safe counters of the requests one client made.
+
+    Keys: ``read`` / ``write`` / ``drive`` (attempts sent, by quota), ``http_<status>`` (error
+    replies), ``transport_error.<outcome>``, and ``<kind>.http_<status>.<component>`` /
+    ``<kind>.transport_error.<component>`` for every reply by quota, status and the part of the
+    agent that made the call (:func:`caller_component`; the metrics use these).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -71,6 +77,15 @@ class CallStats:
         """A copy of every counter."""
         with self._lock:
             return dict(self.counts)
+
+
+#: The agent's threads, by name, and the part of the agent each one is.
+_COMPONENTS = {"heartbeat": "heartbeat", "leader": "leader", "MainThread": "tasks"}
+
+
+def caller_component() -> str:
+    """``heartbeat``, ``leader``, ``tasks`` (the claim loop) or ``other``: who is calling."""
+    return _COMPONENTS.get(threading.current_thread().name, "other")
 
 
 def request_kind(method: str, url: str) -> str:
@@ -181,6 +196,7 @@ class PacedHTTPClient(gspread.HTTPClient):
             except requests.RequestException as exc:
                 outcome = classify_exception(exc, idempotent=idempotent)
                 self.stats.add(f"transport_error.{outcome.value}")
+                self.stats.add(f"{kind}.transport_error.{caller_component()}")
                 if outcome is FailureKind.AMBIGUOUS:
                     raise AmbiguousWriteError(f"{method} {endpoint}: {type(exc).__name__}") from exc
                 if outcome is FailureKind.FATAL or attempt >= self.policy.max_tries:
@@ -189,6 +205,7 @@ class PacedHTTPClient(gspread.HTTPClient):
                     ) from exc
                 time.sleep(self.policy.delay_s(attempt))
                 continue
+            self.stats.add(f"{kind}.http_{response.status_code}.{caller_component()}")
             if response.ok:
                 return response
             self._handle_error(response, method, endpoint, attempt, kind, idempotent)

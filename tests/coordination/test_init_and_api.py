@@ -27,7 +27,7 @@ def test_init_creates_everything_and_a_second_run_changes_nothing(
     sheet = SheetsGateway(gclient, spreadsheet.id)
     first = init_spreadsheet(sheet)
     assert set(first.tabs_created) == {spec.title for spec in ALL_TABS}
-    assert first.leader_row_added
+    assert first.leader_row_added and first.control_row_added
     for title, info in _metadata(sheet).items():
         if title == "Sheet1":
             continue
