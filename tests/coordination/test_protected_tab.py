@@ -109,16 +109,18 @@ def test_a_protected_history_tab_holds_moves_back_and_loses_nothing(
         owned_fleet.start(f"agent-{n}", burst=False, CLAIM_BATCH="3", HANDLER_SLEEP_S="0.2")
         for n in range(2)
     ]
-    wait_for(lambda: len(_starts(owned_fleet)) >= 6, 60, "tasks to run meanwhile")
+    wait_for(lambda: len(_starts(owned_fleet)) >= 6, 120, "tasks to run meanwhile")
     wait_for(
         lambda: any("'Tasks History'" in a.output() and "protected" in a.output() for a in agents),
-        30,
+        60,
         "an agent to name the protected tab in its log",
     )
     _unprotect(owned_sheet, protection)
     wait_for(
-        lambda: len(read_tab(owned_sheet, TASKS_HISTORY)[1]) == len(ids), 90, "every task moved"
+        lambda: len(read_tab(owned_sheet, TASKS_HISTORY)[1]) == len(ids), 180, "every task moved"
     )
+    crashed = {a.name: a.output()[-1500:] for a in agents if a.popen.poll() is not None}
+    assert not crashed, f"an agent stopped over a protected tab: {crashed}"
     owned_fleet.stop(grace_s=60)
     check_drained(owned_sheet, ids)
     assert overlaps(owned_fleet.task_log) == []

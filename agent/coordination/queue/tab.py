@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from agent.coordination.batch import WriteBatch
+from agent.coordination.batch import REFUSED_STATUS, WriteBatch
 from agent.coordination.cas import exact_pattern, occurrences, pattern_cas_request
 from agent.coordination.lease import Lease, LeaseParseError, LeaseState, parse_lease
 from agent.coordination.observer import LeaseObserver
@@ -38,6 +38,7 @@ from agent.coordination.queue.plan import (
 from agent.coordination.queue.tombstones import Tombstones
 from agent.coordination.queue.window import WindowReader
 from agent.coordination.rows import QueueRow
+from agent.errors import SheetsError
 from agent.schema import ColumnMap, TabSpec
 from agent.sheets.gateway import SheetsGateway
 
@@ -171,9 +172,33 @@ class QueueTab:
         if cycle.lost:
             self.reader.spread_out()
         if cycle.moved:
-            self.mover.move(cycle.moved, now)
+            try:
+                self.mover.move(cycle.moved, now)
+            except SheetsError as exc:
+                if exc.status != REFUSED_STATUS:
+                    raise
+                # History or DLQ refuses this account (a protection): the rows stay finished
+                # in the queue tab and move later, taken over like any orphan; nothing is lost.
+                self._record_refused_move(cycle.moved, exc)
+                cycle.moved = []
+                return cycle
             self.tombstones.bury([(o.claim.row_id, o.claim.lease.encode()) for o in cycle.moved])
         return cycle
+
+    def _record_refused_move(self, outcomes: Sequence[ClaimOutcome], exc: SheetsError) -> None:
+        """Name the refusing tab and why (one read of the protections, once per refusal)."""
+        targets = {self.history if o.state is LeaseState.DONE else self.dlq for o in outcomes}
+        infos = [self.gateway.tab(spec.title) for spec in targets]
+        if all(self.gateway.refusals.blocked([info.sheet_id]) for info in infos):
+            return
+        try:
+            protected = self.gateway.protections()
+        except SheetsError:
+            protected = {}
+        for info in infos:
+            reason = protected.get(info.sheet_id) or f"Google refused the write ({exc})"
+            what = "finished rows wait in the queue tab and move once it accepts them"
+            self.gateway.refusals.record(info.title, info.sheet_id, reason, what=what)
 
     def _plan(self, rows: Sequence[QueueRow], limit: int, now: float) -> list[PlannedClaim]:
         seen: set[str] = set()
