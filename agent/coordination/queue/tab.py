@@ -35,6 +35,7 @@ from agent.coordination.queue.plan import (
     own_claim_pattern,
     plan_claims,
 )
+from agent.coordination.queue.refused import record_refused_move
 from agent.coordination.queue.tombstones import Tombstones
 from agent.coordination.queue.window import WindowReader
 from agent.coordination.rows import QueueRow
@@ -179,26 +180,11 @@ class QueueTab:
                     raise
                 # History or DLQ refuses this account (a protection): the rows stay finished
                 # in the queue tab and move later, taken over like any orphan; nothing is lost.
-                self._record_refused_move(cycle.moved, exc)
+                record_refused_move(self.gateway, cycle.moved, (self.history, self.dlq), exc)
                 cycle.moved = []
                 return cycle
             self.tombstones.bury([(o.claim.row_id, o.claim.lease.encode()) for o in cycle.moved])
         return cycle
-
-    def _record_refused_move(self, outcomes: Sequence[ClaimOutcome], exc: SheetsError) -> None:
-        """Name the refusing tab and why (one read of the protections, once per refusal)."""
-        targets = {self.history if o.state is LeaseState.DONE else self.dlq for o in outcomes}
-        infos = [self.gateway.tab(spec.title) for spec in targets]
-        if all(self.gateway.refusals.blocked([info.sheet_id]) for info in infos):
-            return
-        try:
-            protected = self.gateway.protections()
-        except SheetsError:
-            protected = {}
-        for info in infos:
-            reason = protected.get(info.sheet_id) or f"Google refused the write ({exc})"
-            what = "finished rows wait in the queue tab and move once it accepts them"
-            self.gateway.refusals.record(info.title, info.sheet_id, reason, what=what)
 
     def _plan(self, rows: Sequence[QueueRow], limit: int, now: float) -> list[PlannedClaim]:
         seen: set[str] = set()
@@ -330,11 +316,28 @@ class QueueTab:
                         log.warning("%s %s: lease lost", self.spec.title, claim.row_id)
                 elif occurrences(reply) >= 1:
                     claim.lease = new
-                else:
+                elif not self._still_holds(claim):
                     claim.lost = True
                     log.warning("%s %s: lease lost", self.spec.title, claim.row_id)
 
             batch.add(self._cas(own_claim_pattern(claim.lease), new.encode()), on_reply)
+
+    def _still_holds(self, claim: Claim) -> bool:
+        """After a renewal matched nothing: whether the cell still holds this claim (one read).
+
+        Google does not say whether ``findReplace`` sees rows a filter hides; where it does
+        not, a renewal of a hidden row matches nothing although nobody took the row. The
+        claim is kept then, and the next renewal tries again.
+        """
+        current = _parsed(self.locate([claim.row_id]).get(claim.row_id, ""))
+        if current is None or not claim.lease.same_claim(current):
+            return False
+        log.info(
+            "%s %s: renewal matched nothing but the claim is intact (a filter?)",
+            self.spec.title,
+            claim.row_id,
+        )
+        return True
 
     def release(
         self, claims: Sequence[Claim], *, not_before_s: float = 0.0, refund: bool = False

@@ -1,0 +1,63 @@
+"""A person filters Tasks while agents run: hidden rows keep their claims.
+
+Google does not document whether ``findReplace`` sees rows a basic filter hides; the emulator
+skips them by default (the unkind case for compare-and-set). A renewal of a hidden claimed row
+then matches nothing although nobody took the row: the holder must keep its claim (and finish
+the task itself) rather than give it up and let the row be run again once the filter goes.
+"""
+
+from __future__ import annotations
+
+from sheets_emulator import EmulatorServer
+
+from agent.schema import TASKS, TASKS_HISTORY
+from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import read_maps
+from tests.coordination.harness import (
+    Fleet,
+    check_drained,
+    overlaps,
+    read_tab,
+    seed_tasks,
+    wait_for,
+)
+
+
+def _starts(fleet: Fleet) -> list[str]:
+    if not fleet.task_log.exists():
+        return []
+    return [line for line in fleet.task_log.read_text().splitlines() if '"start"' in line]
+
+
+def test_a_filter_hiding_a_running_task_never_costs_its_claim(
+    emulator: EmulatorServer, sheet: SheetsGateway, fleet: Fleet
+) -> None:
+    assert emulator.stats()["config"]["find_replace_hidden_rows"] is False
+    ids = set(seed_tasks(sheet, 1))
+    slow = fleet.start("slow", burst=False, CLAIM_BATCH="1", HANDLER_SLEEP_S="15")
+    wait_for(lambda: len(_starts(fleet)) == 1, 30, "the long task to start")
+    (cmap,) = read_maps(sheet, [TASKS])
+    hide_running = {
+        "setBasicFilter": {
+            "filter": {
+                "range": {"sheetId": sheet.tab(TASKS.title).sheet_id},
+                "filterSpecs": [
+                    {
+                        "columnIndex": cmap.col("url"),
+                        "filterCriteria": {"hiddenValues": ["https://example.test/v/00000"]},
+                    }
+                ],
+            }
+        }
+    }
+    sheet.batch_update([hide_running])
+    fleet.start("eager", burst=False)
+    wait_for(lambda: "renewal matched nothing" in slow.output(), 30, "a renewal of the hidden row")
+    sheet.batch_update([{"clearBasicFilter": {"sheetId": sheet.tab(TASKS.title).sheet_id}}])
+    wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 1, 60, "the task to finish")
+    assert len(_starts(fleet)) == 1, "\n".join(_starts(fleet))
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert history[0]["worker"] == "slow", "the holder kept its claim and finished the task"
+    fleet.stop(grace_s=60)
+    check_drained(sheet, ids)
+    assert overlaps(fleet.task_log) == []
