@@ -21,9 +21,29 @@ function parseFleetState_(text) {
 }
 
 /**
+ * @typedef {Object} FleetView
+ * @property {string} state RUNNING, PAUSED, DRAIN or UNREADABLE.
+ * @property {string} cell the Lease cell of the fleet-control row as text ('' when none).
+ */
+
+/**
+ * The fleet control setting held by rows of Leader Election already read (getDashboard reads
+ * that tab anyway, so the setting costs no extra read).
+ *
+ * @param {RowRecord[]} records rows of the Leader Election tab.
+ * @return {FleetView}
+ */
+function fleetView_(records) {
+  const row = records.find((r) => cellText_(r.election_name).trim() === SCHEMA.fleetControlName);
+  if (!row) return { state: 'RUNNING', cell: '' };
+  const cell = cellText_(row.lease);
+  return { state: parseFleetState_(cell) || 'UNREADABLE', cell };
+}
+
+/**
  * Reads the fleet control setting.
  *
- * @return {{state: string, cell: string}} state is RUNNING, PAUSED, DRAIN or UNREADABLE.
+ * @return {FleetView} state is RUNNING, PAUSED, DRAIN or UNREADABLE.
  */
 function getFleetControl() {
   const table = requireTable_(leaderTabTitle_(), ['election_name', 'lease']);

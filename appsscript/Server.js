@@ -128,7 +128,7 @@ const SOURCE_HISTORY_ROWS_READ = 50;
  * no full read of a DLQ or History tab.
  *
  * @return {{generatedAt: string, timeZone: string, staleHeartbeatSeconds: number,
- *           workers: WorkerView[], leader: LeaderView, banner: FleetBanner,
+ *           workers: WorkerView[], leader: LeaderView, fleet: FleetView, banner: FleetBanner,
  *           queues: Object<string, number>, statusCounts: Object<string, Object<string, number>>,
  *           sources: SourceProgress[], throughput: Throughput, invalid: InvalidView[],
  *           dlq: DlqRowView[], dlqTotals: Object<string, number>, missingTabs: string[]}}
@@ -156,11 +156,10 @@ function getDashboard() {
     now,
     staleSeconds,
   );
-  const leader = leaderView_(
-    all(table(tabWithRole_('leader'), ['election_name', 'worker_id', 'expires_at'])),
-    workers,
-    now,
+  const leaderRecords = all(
+    table(tabWithRole_('leader'), ['election_name', 'worker_id', 'expires_at']),
   );
+  const leader = leaderView_(leaderRecords, workers, now);
   /** @type {Object<string, number>} */
   const queues = {};
   /** @type {Object<string, Object<string, number>>} */
@@ -211,6 +210,7 @@ function getDashboard() {
     staleHeartbeatSeconds: staleSeconds,
     workers,
     leader,
+    fleet: fleetView_(leaderRecords),
     banner: fleetBanner_(workers, taskLeases, now),
     queues,
     statusCounts,

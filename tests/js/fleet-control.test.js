@@ -79,3 +79,21 @@ describe('setFleetControl', () => {
     assert.throws(() => project.call('setFleetControl', 'PAUSED'), /orc init/);
   });
 });
+
+describe('getDashboard fleet', () => {
+  it('carries the fleet state from the Leader Election rows it reads anyway', () => {
+    const { project, leader } = setup();
+    project.call('setFleetControl', 'PAUSED');
+    project.ss.log.length = 0;
+    assert.deepEqual(project.call('getDashboard').fleet, { state: 'PAUSED', cell: 'PAUSED' });
+    const reads = project.ss.calls('getValues').filter((e) => e.sheet === LEADER);
+    assert.equal(reads.length, 2, 'the header and the rows, once each: no read for the fleet');
+    leader.sheet.getRange(3, leader.col('lease')).setValue('PAUSE');
+    assert.deepEqual(project.call('getDashboard').fleet, { state: 'UNREADABLE', cell: 'PAUSE' });
+  });
+
+  it('is RUNNING when the fleet-control row does not exist yet', () => {
+    const { project } = setup({ withControlRow: false });
+    assert.deepEqual(project.call('getDashboard').fleet, { state: 'RUNNING', cell: '' });
+  });
+});

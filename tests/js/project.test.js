@@ -101,6 +101,7 @@ describe('escaping and the client code', () => {
       'getDlqError',
       'requeueMatching',
       'requeueRows',
+      'setFleetControl',
       'showRow',
       'validateUrls',
     ]);

@@ -96,6 +96,7 @@ function seededProject() {
       error: 'ERROR: [youtube] eeeeeeeeeee: Private video. Sign in if you have access',
       attempts: 5,
       video_key: 'eeeeeeeeeee',
+      error_class: 'private',
     },
     {
       id: 't-dead-2',
@@ -111,6 +112,7 @@ function seededProject() {
       url: 'https://youtu.be/ggggggggggg',
       error: 'HTTPError: 429 Too Many Requests',
       attempts: 5,
+      error_class: 'rate_limited',
     },
     {
       id: 't-dead-4',
@@ -118,6 +120,7 @@ function seededProject() {
       url: 'https://youtu.be/hhhhhhhhhhh',
       error: 'HTTPError: 429 again',
       attempts: 5,
+      error_class: 'rate_limited',
     },
     {
       id: 't-dead-5',
@@ -131,6 +134,14 @@ function seededProject() {
       name: 'Long story',
       error: `ExtractorError: ${'the page changed; '.repeat(40)}END`,
       attempts: 5,
+    },
+    {
+      // Same text kind as t-dead-3 and t-dead-4 (HTTPError), another class: the class decides.
+      id: 't-dead-7',
+      url: 'https://youtu.be/kkkkkkkkkkk',
+      error: 'HTTPError: 403 Sign in to confirm you are not a bot',
+      attempts: 1,
+      error_class: 'bot_check',
     },
   );
   tabs['Sources DLQ'].add({
@@ -218,7 +229,7 @@ describe('sidebar in headless Chromium', () => {
     assert.deepEqual(queues, [
       ['Tasks', '4'],
       ['Sources', '1'],
-      ['Tasks DLQ', '6'],
+      ['Tasks DLQ', '7'],
       ['Sources DLQ', '1'],
       ['Tasks History', '2'],
       ['Sources History', '0'],
@@ -250,11 +261,43 @@ describe('sidebar in headless Chromium', () => {
         ['Tasks DLQ', 't-dead-4'],
         ['Tasks DLQ', 't-dead-5'],
         ['Tasks DLQ', 't-dead-6'],
+        ['Tasks DLQ', 't-dead-7'],
         ['Sources DLQ', 's-dead-1'],
       ],
     );
     assert.match(rows[0][2], /Private video/);
-    assert.match(rows[6][2], /does not exist/);
+    assert.match(rows[7][2], /does not exist/);
+  });
+
+  it('shows the Error Class of each dead letter, and none for rows without one', async () => {
+    const classes = await page.$$eval('#dlq .dlq-row', (labels) =>
+      labels.map((l) => [
+        l.querySelector('input').value,
+        l.querySelector('.class')?.textContent ?? '',
+        l.querySelector('.meta').textContent,
+      ]),
+    );
+    assert.deepEqual(
+      classes.map((c) => c.slice(0, 2)),
+      [
+        ['t-dead-1', 'private'],
+        ['t-dead-2', ''],
+        ['t-dead-3', 'rate_limited'],
+        ['t-dead-4', 'rate_limited'],
+        ['t-dead-5', ''],
+        ['t-dead-6', ''],
+        ['t-dead-7', 'bot_check'],
+        ['s-dead-1', ''],
+      ],
+    );
+    assert.equal(classes[0][2], 'private5 attempts · t-dead-1');
+    const groups = await page.$$eval('#dlq-kind optgroup', (gs) =>
+      gs.map((g) => [g.label, [...g.querySelectorAll('option')].map((o) => o.value)]),
+    );
+    assert.deepEqual(groups, [
+      ['Error class', ['bot_check', 'private', 'rate_limited']],
+      ['Error text', ['<b>boom</b> handler raised', 'Discard me', 'ERROR', 'ExtractorError']],
+    ]);
   });
 
   it('checks pasted URLs before adding, then adds only the valid ones', async () => {
@@ -310,7 +353,7 @@ describe('sidebar in headless Chromium', () => {
     assert.equal(last.video_key, 'eeeeeeeeeee');
     assert.deepEqual(
       tabs['Tasks DLQ'].records().map((r) => r.id),
-      ['t-dead-2', 't-dead-3', 't-dead-4', 't-dead-5', 't-dead-6'],
+      ['t-dead-2', 't-dead-3', 't-dead-4', 't-dead-5', 't-dead-6', 't-dead-7'],
     );
     await page.locator('#dlq input[value="t-dead-1"]').waitFor({ state: 'detached' });
     assert.equal(await page.textContent('#requeue'), 'Requeue');
@@ -356,13 +399,19 @@ describe('sidebar in headless Chromium', () => {
     );
   });
 
-  it('searches and filters dead letters by error, and requeues all matching', async () => {
+  it('searches and filters dead letters by class, and requeues all matching', async () => {
     await page.fill('#dlq-search', 'long story');
     assert.deepEqual(await page.$$eval('#dlq .dlq-row input', (i) => i.map((x) => x.value)), [
       't-dead-6',
     ]);
+    await page.fill('#dlq-search', 'HTTPError');
+    assert.deepEqual(await page.$$eval('#dlq .dlq-row input', (i) => i.map((x) => x.value)), [
+      't-dead-3',
+      't-dead-4',
+      't-dead-7',
+    ]);
     await page.fill('#dlq-search', '');
-    await page.selectOption('#dlq-kind', 'HTTPError');
+    await page.selectOption('#dlq-kind', 'rate_limited');
     assert.deepEqual(await page.$$eval('#dlq .dlq-row input', (i) => i.map((x) => x.value)), [
       't-dead-3',
       't-dead-4',
@@ -375,8 +424,11 @@ describe('sidebar in headless Chromium', () => {
     assert.ok(queued.includes('t-dead-3') && queued.includes('t-dead-4'));
     assert.deepEqual(
       tabs['Tasks DLQ'].records().map((r) => r.id),
-      ['t-dead-2', 't-dead-5', 't-dead-6'],
+      ['t-dead-2', 't-dead-5', 't-dead-6', 't-dead-7'],
+      'the bot_check row with the same error text stays',
     );
+    const call = bridge.calls.filter((c) => c.name === 'requeueMatching').at(-1);
+    assert.deepEqual(call.args, ['Tasks DLQ', '', 'rate_limited']);
     await page.selectOption('#dlq-kind', '');
   });
 
@@ -413,6 +465,65 @@ describe('sidebar in headless Chromium', () => {
       () => document.getElementById('status').textContent === 'Discarded 1 row.',
     );
     assert.ok(!tabs['Tasks DLQ'].records().some((r) => r.id === 't-dead-5'));
+  });
+
+  it('pauses the fleet after a confirmation: PAUSED is in the cell and shown', async () => {
+    const control = () =>
+      tabs['Leader Election'].records().find((r) => r.election_name === 'fleet-control');
+    assert.equal(await page.textContent('#fleet-state'), 'RUNNING');
+    assert.equal(await page.isDisabled('#fleet-resume'), true);
+    assert.equal(control(), undefined, 'no fleet-control row yet');
+
+    await page.click('#fleet-drain');
+    await page.waitForSelector('#fleet-confirm:not([hidden])');
+    assert.match(await page.textContent('#fleet-confirm-text'), /^Drain the fleet\? Agents run/);
+    await page.click('#fleet-confirm-no');
+    await page.waitForSelector('#fleet-confirm', { state: 'hidden' });
+    assert.equal(control(), undefined, 'Cancel writes nothing');
+
+    await page.click('#fleet-pause');
+    assert.match(
+      await page.textContent('#fleet-confirm-text'),
+      /^Pause the fleet\? Agents finish the callbacks already running and claim nothing new/,
+    );
+    assert.equal(control(), undefined, 'nothing is written before the confirmation');
+    await page.click('#fleet-confirm-yes');
+    await page.waitForFunction(
+      () => document.getElementById('status').textContent === 'Fleet set to PAUSED.',
+    );
+    assert.equal(control().lease, 'PAUSED');
+    await page.waitForFunction(
+      () => document.getElementById('fleet-state').textContent === 'PAUSED',
+    );
+    assert.equal(await page.isDisabled('#fleet-pause'), true);
+    assert.match(await page.textContent('#fleet-meaning'), /claim nothing new/);
+
+    await page.click('#fleet-resume');
+    await page.waitForFunction(
+      () => document.getElementById('status').textContent === 'Fleet set to RUNNING (was PAUSED).',
+    );
+    assert.equal(control().lease, 'RUNNING', 'Resume needs no confirmation');
+    assert.equal(await page.textContent('#fleet-state'), 'RUNNING');
+  });
+
+  it('shows a refused fleet write as an error and keeps the state shown', async () => {
+    bridge.failNext('setFleetControl', 'Lock timeout: another process was holding the lock');
+    await page.click('#fleet-pause');
+    await page.click('#fleet-confirm-yes');
+    await page.waitForSelector('#error:not([hidden])');
+    assert.equal(
+      await page.textContent('#error-text'),
+      'Could not set the fleet state: Lock timeout: another process was holding the lock',
+    );
+    assert.equal(await page.textContent('#fleet-state'), 'RUNNING');
+    await page.click('#error-close');
+    // Paused again for the screenshot.
+    await page.click('#fleet-pause');
+    await page.click('#fleet-confirm-yes');
+    await page.waitForFunction(
+      () => document.getElementById('fleet-state').textContent === 'PAUSED',
+    );
+    await page.waitForSelector('#status:not(.busy)');
   });
 
   it('shows a banner when no worker is live, and none once one is back', async () => {
@@ -473,6 +584,7 @@ describe('sidebar in headless Chromium', () => {
       'discardRows',
       'getDlqError',
       'showRow',
+      'setFleetControl',
     ]) {
       assert.ok(names.has(name), `${name} was called`);
     }
