@@ -256,3 +256,16 @@ def test_the_addon_pauses_and_resumes_a_running_agent(
         wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 3, 60, "the tasks to run")
         agent.popen.send_signal(signal.SIGTERM)
         assert agent.popen.wait(timeout=60) == 0, agent.output()[-2000:]
+
+
+def test_the_sidebar_dashboard_shows_what_orc_drain_wrote(
+    emulator: EmulatorServer, sheet: SheetsGateway
+) -> None:
+    """getDashboard's fleet, on the API-backed runtime, is the cell the CLI writes."""
+    with AddonServer(emulator.host_port, sheet.spreadsheet_id) as addon:
+        assert addon.call("getDashboard")["fleet"] == {"state": "RUNNING", "cell": "RUNNING"}
+        assert orc(emulator, sheet, "drain").returncode == 0
+        assert addon.call("getDashboard")["fleet"] == {"state": "DRAIN", "cell": "DRAIN"}
+        addon.call("setFleetControl", "PAUSED")
+        assert read_fleet_state(sheet) == (FleetState.PAUSED, "PAUSED")
+        assert addon.call("getDashboard")["fleet"] == {"state": "PAUSED", "cell": "PAUSED"}
