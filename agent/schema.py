@@ -82,6 +82,8 @@ WORKER_COLUMNS: tuple[Column, ...] = (
     _col("sources_processed", "Sources Processed", "Fontes Processadas"),
     # Which account the agent signs in with: agents of one account share its quota.
     _col("account", "Account", "Conta", system=True),
+    # Until when the fleet pauses claiming after YouTube pushed back (bot check, rate limit).
+    _col("cooldown_until", "Cooldown Until", "Pausa Até", system=True),
 )
 
 TASK_BASE: tuple[Column, ...] = (

@@ -49,6 +49,8 @@ class TaskFeed:
         self.index_loaded = False
         self.index_term = 0
         self._maps: dict[str, ColumnMap] = {}
+        #: Source ID -> (URL, name) of the sources this leader expanded (for the Task).
+        self.sources_seen: dict[str, tuple[str, str]] = {}
 
     def begin_term(self, term: int) -> None:
         """Start a fresh index when ``term`` is not the one it was built in."""
@@ -60,6 +62,8 @@ class TaskFeed:
     def queue_tasks(self, claim: Claim, expansion: Expansion, term: int) -> int | None:
         """Append one task per new video; None when leadership was lost first."""
         self.refresh_index()
+        source_name = expansion.title or claim.record.get("name", "")
+        self.sources_seen[claim.row_id] = (claim.record.get("url", ""), source_name)
         now = utc_iso()
         rows = []
         keys: set[str] = set()
