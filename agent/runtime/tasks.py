@@ -67,7 +67,9 @@ class TaskRunner:
         cooling_s = self.heartbeat.cooldown.remaining_s()
         if cooling_s > 0:  # the fleet cools down: claim nothing, start nothing won
             self.release_buffer()
-            self.claim_not_before = max(self.claim_not_before, time.monotonic() + cooling_s)
+            # Look again after the next heartbeat read: the pause may be lifted or extended.
+            wake_s = min(cooling_s, self.heartbeat.interval_s)
+            self.claim_not_before = max(self.claim_not_before, time.monotonic() + wake_s)
             return None
         if not self.buffer and time.monotonic() >= self.claim_not_before:
             batch = self.sizer.size
