@@ -143,7 +143,16 @@ class TabSpec:
 
 
 WORKERS = TabSpec("Workers", WORKER_COLUMNS, "workers", "worker")
-TASKS = TabSpec("Tasks", (*TASK_BASE, VIDEO_KEY, ATTEMPTS, ERROR, LEASE), "queue", "task")
+#: Optional in Tasks: the source's priority, copied into each task at expansion; claimed
+#: highest first within the claim window (agent.coordination.queue.plan).
+TASK_PRIORITY = _col("priority", "Priority", "Prioridade")
+TASKS = TabSpec(
+    "Tasks",
+    (*TASK_BASE, VIDEO_KEY, ATTEMPTS, ERROR, LEASE),
+    "queue",
+    "task",
+    optional=(TASK_PRIORITY,),
+)
 #: Optional per-source settings in Sources (DESIGN section 9), parsed by
 #: :func:`agent.sources.settings.parse_source_settings`.
 SOURCE_SETTING_COLUMNS: tuple[Column, ...] = (

@@ -36,7 +36,9 @@ const SCHEMA = Object.freeze({
         {"key": "error", "en": "Error", "pt": "Erro"},
         {"key": "lease", "en": "Lease", "pt": "Concessão"}
       ],
-      "optionalColumns": []
+      "optionalColumns": [
+        {"key": "priority", "en": "Priority", "pt": "Prioridade"}
+      ]
     },
     "Tasks History": {
       "role": "history",

@@ -59,8 +59,14 @@ class TaskFeed:
             self.index_loaded = False
             self.index_term = term
 
-    def queue_tasks(self, claim: Claim, expansion: Expansion, term: int) -> int | None:
-        """Append one task per new video; None when leadership was lost first."""
+    def queue_tasks(
+        self, claim: Claim, expansion: Expansion, term: int, *, priority: int = 0
+    ) -> int | None:
+        """Append one task per new video; None when leadership was lost first.
+
+        ``priority`` (the source's) goes into each task's Priority cell when Tasks has that
+        optional column, so agents claim those tasks first within their claim window.
+        """
         self.refresh_index()
         source_name = expansion.title or claim.record.get("name", "")
         self.sources_seen[claim.row_id] = (claim.record.get("url", ""), source_name)
@@ -85,6 +91,8 @@ class TaskFeed:
                 "attempts": "0",
                 "lease": pending(task_id).encode(),
             }
+            if priority and "priority" in cmap.index:
+                values["priority"] = str(priority)
             rows.append(cmap.row_from(values))
         if not self.ctx.election.check_term(term):
             return None

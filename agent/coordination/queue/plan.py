@@ -43,6 +43,7 @@ def plan_claims(
     policy: ClaimPolicy,
     ages: Sequence[float],
     shuffle: Callable[[list[Any]], None] = random.shuffle,
+    priority: Callable[[QueueRow], int] | None = None,
 ) -> list[PlannedClaim]:
     """The claims to try, moves of orphaned DONE/FAILED rows first.
 
@@ -50,8 +51,9 @@ def plan_claims(
     clock; a lease older than ``policy.lease_s`` (or the longer length its holder wrote into
     it) is expired. A row leased to this agent's own
     session is taken over only when ``holds(row_id)`` says it is no longer held. Fresh rows are
-    shuffled (random order spreads agents apart) and the claims capped at ``limit``; moves are
-    never capped.
+    shuffled (random order spreads agents apart), then, with ``priority``, ordered by it, highest
+    first (the shuffle still spreads agents over rows of equal priority), and the claims capped
+    at ``limit``; moves are never capped.
     """
     fresh: list[PlannedClaim] = []
     expired: list[PlannedClaim] = []
@@ -71,7 +73,17 @@ def plan_claims(
             plan = takeover(row, lease, now, policy)
             (expired if plan.lease.state is LeaseState.CLAIMED else moves).append(plan)
     shuffle(fresh)
+    if priority is not None:
+        fresh.sort(key=lambda plan: -priority(plan.row))  # stable: equal ranks stay shuffled
     return moves + (expired + fresh)[:limit]
+
+
+def row_priority(text: str) -> int:
+    """A ``Priority`` cell as a rank (blank or unreadable: 0)."""
+    try:
+        return int(float(text.strip()))
+    except ValueError:
+        return 0
 
 
 def takeover(row: QueueRow, lease: Lease, now: float, policy: ClaimPolicy) -> PlannedClaim:

@@ -26,7 +26,7 @@ from agent.coordination.queue.display import display_of, project
 from agent.coordination.queue.lookup import id_lease_pairs
 from agent.coordination.queue.model import Claim, ClaimOutcome, Cycle, Problem
 from agent.coordination.queue.moves import Mover
-from agent.coordination.queue.plan import ClaimPolicy, PlannedClaim, plan_claims
+from agent.coordination.queue.plan import ClaimPolicy, PlannedClaim, plan_claims, row_priority
 from agent.coordination.queue.tombstones import Tombstones
 from agent.coordination.queue.window import WindowReader
 from agent.coordination.rows import QueueRow
@@ -168,7 +168,17 @@ class QueueTab:
             self.observer.observe(row.row_id, row.lease_text) if row.lease is not None else 0.0
             for row in rows
         ]
-        return plan_claims(rows, limit, now, self.holds, policy=self.policy, ages=ages)
+        cmap = self.cmap
+        ranked = "priority" in cmap.index  # an optional column (see agent.schema.TASKS)
+        return plan_claims(
+            rows,
+            limit,
+            now,
+            self.holds,
+            policy=self.policy,
+            ages=ages,
+            priority=(lambda row: row_priority(row.value(cmap, "priority"))) if ranked else None,
+        )
 
     def _add_claim(
         self, plan: PlannedClaim, batch: WriteBatch, cycle: Cycle, unknown: dict[str, Settle]
