@@ -6,6 +6,7 @@ tests/ytdlp, through the site's proxy on 127.0.0.1.
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from collections.abc import Iterator
@@ -132,3 +133,20 @@ def test_a_hung_callback_is_stopped_and_the_attempt_counts(
     _, dead = read_tab(sheet, TASKS_DLQ)
     assert [(r["id"], r["error_class"], r["attempts"]) for r in dead] == [(task_id, "timeout", "2")]
     assert "TASK_TIMEOUT_SECONDS=2" in dead[0]["error"]
+
+
+def test_tasks_of_a_higher_priority_are_claimed_first(sheet: SheetsGateway, fleet: Fleet) -> None:
+    add_user_column(sheet, TASKS, "Priority")  # the optional column, as a person adds it
+    enqueue_tasks(sheet, [{"url": f"https://example.test/low/{i}"} for i in range(15)])
+    urgent = {f"https://example.test/high/{i}" for i in range(4)}
+    enqueue_tasks(sheet, [{"url": url, "priority": "5"} for url in sorted(urgent)])
+    agent = fleet.start("ranked", CLAIM_BATCH="4", CONCURRENCY="1")
+    fleet.wait_all(timeout_s=120)
+    assert agent.popen.returncode == 0, agent.output()[-3000:]
+    started = [
+        json.loads(line)["url"]
+        for line in fleet.task_log.read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["event"] == "start"
+    ]
+    assert len(started) == 19
+    assert set(started[:4]) == urgent, started
