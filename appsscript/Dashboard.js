@@ -31,6 +31,7 @@ const DLQ_ROWS_SHOWN = 200;
  * @property {string} name
  * @property {string} error
  * @property {string} errorKind what the DLQ filter groups by (errorKind_).
+ * @property {string} errorClass the Error Class the agent wrote ('' for older rows, Sources DLQ).
  * @property {boolean} errorCut whether `error` is cut (getDlqError gives all of it).
  * @property {string} attempts
  */
@@ -119,7 +120,8 @@ function dlqViews_(tab, records) {
       url: clip_(r.url, 500),
       name: clip_(r.name, 300),
       error: clip_(r.error, DLQ_ERROR_CHARS),
-      errorKind: errorKind_(r.error),
+      errorKind: errorKind_(r.error, r.error_class),
+      errorClass: clip_(r.error_class, 40),
       errorCut: cellText_(r.error).length > DLQ_ERROR_CHARS,
       attempts: cellText_(r.attempts),
     }));

@@ -169,12 +169,16 @@ function invalidViews_(tab, records) {
 }
 
 /**
- * The kind of an error, for the DLQ filter: its text up to the first colon, or its first words.
+ * The kind of an error, for the DLQ filter: the row's Error Class when the agent wrote one
+ * (private, bot_check, timeout...), else its text up to the first colon, or its first words.
  *
  * @param {unknown} error
+ * @param {unknown} [errorClass] the Error Class cell (Tasks DLQ only).
  * @return {string}
  */
-function errorKind_(error) {
+function errorKind_(error, errorClass) {
+  const cls = cellText_(errorClass).trim();
+  if (cls !== '') return clip_(cls, 40);
   const text = cellText_(error).trim();
   if (text === '') return 'no error';
   const colon = text.indexOf(':');
@@ -192,7 +196,7 @@ function errorKind_(error) {
  * @return {boolean}
  */
 function dlqMatches_(record, text, kind) {
-  if (kind && errorKind_(record.error) !== kind) return false;
+  if (kind && errorKind_(record.error, record.error_class) !== kind) return false;
   const needle = text.trim().toLowerCase();
   if (needle === '') return true;
   return ['id', 'url', 'name', 'error'].some((k) =>

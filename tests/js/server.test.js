@@ -429,6 +429,22 @@ describe('dashboard insights', () => {
     assert.equal(project.call('getDlqError', 'Tasks DLQ', 'd249'), long);
   });
 
+  it('groups Tasks DLQ rows by the Error Class the agent wrote', () => {
+    const { project, tabs } = fullProject();
+    tabs['Tasks DLQ'].add(
+      { id: 'p', error: 'ERROR: [youtube] x: Private video', error_class: 'private' },
+      { id: 'o', error: 'HTTPError: 500' },
+    );
+    const rows = project.call('getDashboard').dlq.filter((r) => r.tab === 'Tasks DLQ');
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.errorKind, r.errorClass]),
+      [
+        ['p', 'private', 'private'],
+        ['o', 'HTTPError', ''],
+      ],
+    );
+  });
+
   it('requeue all matching, discard, and go to row', () => {
     const { project, tabs } = fullProject();
     tabs['Tasks DLQ'].add(
