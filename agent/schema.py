@@ -146,12 +146,14 @@ WORKERS = TabSpec("Workers", WORKER_COLUMNS, "workers", "worker")
 #: Optional in Tasks: the source's priority, copied into each task at expansion; claimed
 #: highest first within the claim window (agent.coordination.queue.plan).
 TASK_PRIORITY = _col("priority", "Priority", "Prioridade")
+#: Optional in Tasks: the source's Handler, copied at expansion (agent.runtime.choice).
+TASK_HANDLER_COLUMN = _col("handler", "Handler", "Handler")
 TASKS = TabSpec(
     "Tasks",
     (*TASK_BASE, VIDEO_KEY, ATTEMPTS, ERROR, LEASE),
     "queue",
     "task",
-    optional=(TASK_PRIORITY,),
+    optional=(TASK_PRIORITY, TASK_HANDLER_COLUMN),
 )
 #: Optional per-source settings in Sources (DESIGN section 9), parsed by
 #: :func:`agent.sources.settings.parse_source_settings`.

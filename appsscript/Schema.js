@@ -37,7 +37,8 @@ const SCHEMA = Object.freeze({
         {"key": "lease", "en": "Lease", "pt": "Concessão"}
       ],
       "optionalColumns": [
-        {"key": "priority", "en": "Priority", "pt": "Prioridade"}
+        {"key": "priority", "en": "Priority", "pt": "Prioridade"},
+        {"key": "handler", "en": "Handler", "pt": "Handler"}
       ]
     },
     "Tasks History": {

@@ -60,12 +60,19 @@ class TaskFeed:
             self.index_term = term
 
     def queue_tasks(
-        self, claim: Claim, expansion: Expansion, term: int, *, priority: int = 0
+        self,
+        claim: Claim,
+        expansion: Expansion,
+        term: int,
+        *,
+        priority: int = 0,
+        handler: str | None = None,
     ) -> int | None:
         """Append one task per new video; None when leadership was lost first.
 
         ``priority`` (the source's) goes into each task's Priority cell when Tasks has that
-        optional column, so agents claim those tasks first within their claim window.
+        optional column, so agents claim those tasks first within their claim window;
+        ``handler`` (the source's ``module:function``) goes into its Handler cell likewise.
         """
         self.refresh_index()
         source_name = expansion.title or claim.record.get("name", "")
@@ -93,6 +100,8 @@ class TaskFeed:
             }
             if priority and "priority" in cmap.index:
                 values["priority"] = str(priority)
+            if handler and "handler" in cmap.index:
+                values["handler"] = handler
             rows.append(cmap.row_from(values))
         if not self.ctx.election.check_term(term):
             return None

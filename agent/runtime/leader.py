@@ -204,7 +204,9 @@ class LeaderDuties:
             else:
                 self._finish_sources([ClaimOutcome(claim, LeaseState.FAILED, exc.reason)])
             return
-        added = self.feed.queue_tasks(claim, expansion, term, priority=settings.priority)
+        added = self.feed.queue_tasks(
+            claim, expansion, term, priority=settings.priority, handler=settings.handler
+        )
         if added is None:
             self._release([claim])
             return

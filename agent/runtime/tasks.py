@@ -17,13 +17,20 @@ from agent.coordination.queue import Claim, ClaimOutcome
 from agent.coordination.rows import QueueRow
 from agent.coordination.sizing import ClaimSizer
 from agent.logs import redact
+from agent.runtime.choice import HandlerChoice, HandlerRefusedError, handler_cell
 from agent.runtime.context import AgentContext
 from agent.runtime.handler import Callback
 from agent.runtime.heartbeat import Heartbeat
 from agent.runtime.invoker import Invoker
 from agent.runtime.pauses import MAX_RETRY_DELAY_S, retry_delay_s
 from agent.sources.task_urls import check_task_url
-from agent.tasks import Disposition, ErrorClass, classify_task_failure, result_cells
+from agent.tasks import (
+    Disposition,
+    ErrorClass,
+    TaskFailure,
+    classify_task_failure,
+    result_cells,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,7 @@ class TaskRunner:
         self._claim_idle_s = 0.0
         self.sizer = ClaimSizer(ctx.config.claim_batch, ctx.config.claim_batch_max)
         self.invoker = Invoker(ctx.config)
+        self.choice = HandlerChoice()
         heartbeat.cooldown.first_pause_s = ctx.config.cooldown_seconds
 
     def window_rows(self, batch: int) -> int:
@@ -100,7 +108,8 @@ class TaskRunner:
         task = self.invoker.task_of(claim)
         try:
             check_task_url(task.url, task.video_key, self.ctx.config.source_url_policy)
-            result = self.invoker.run(callback, task)
+            chosen = self.choice.pick(handler_cell(claim.record), callback)
+            result = self.invoker.run(chosen, task)
         except Exception as exc:  # a callback may raise anything
             return self._failed(claim, exc)
         self.heartbeat.cooldown.success()
@@ -110,6 +119,8 @@ class TaskRunner:
 
     def _failed(self, claim: Claim, exc: Exception) -> ClaimOutcome | None:
         failure = classify_task_failure(exc)
+        if isinstance(exc, HandlerRefusedError):  # a Handler cell never runs: not retried
+            failure = TaskFailure(ErrorClass.REFUSED, str(exc))
         plain = failure.error_class in (ErrorClass.CALLBACK, ErrorClass.REFUSED)
         error = redact(f"{type(exc).__name__}: {exc}" if plain else failure.reason)
         attempts = claim.lease.attempts
@@ -161,9 +172,11 @@ class TaskRunner:
         if claims:
             held = self.ctx.holdings
             with held.lock:
-                self.ctx.tasks.release(claims, refund=True)
-                for claim in claims:
-                    held.tasks.pop(claim.row_id, None)
+                try:
+                    self.ctx.tasks.release(claims, refund=True)
+                finally:  # given back, or dropped to be taken over once its lease expires
+                    for claim in claims:
+                        held.tasks.pop(claim.row_id, None)
 
     def no_work_left(self) -> bool:
         """Whether Tasks and Sources hold no row this agent could ever act on."""

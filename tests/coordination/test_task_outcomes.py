@@ -150,3 +150,26 @@ def test_tasks_of_a_higher_priority_are_claimed_first(sheet: SheetsGateway, flee
     ]
     assert len(started) == 19
     assert set(started[:4]) == urgent, started
+
+
+def test_a_tasks_handler_cell_picks_a_builtin_and_refuses_foreign_code(
+    sheet: SheetsGateway, fleet: Fleet
+) -> None:
+    add_user_column(sheet, TASKS, "Handler")  # the optional column the leader fills
+    plain, builtin, foreign = enqueue_tasks(
+        sheet,
+        [
+            {"url": "https://example.test/h/plain"},
+            {"url": "https://example.test/h/builtin", "handler": "agent.handlers:noop"},
+            {"url": "https://example.test/h/foreign", "handler": "os:system"},
+        ],
+    )
+    agent = fleet.start("chooser")
+    fleet.wait_all(timeout_s=120)
+    assert agent.popen.returncode == 0, agent.output()[-3000:]
+    ran = {json.loads(line)["url"] for line in fleet.task_log.read_text().splitlines()}
+    assert ran == {"https://example.test/h/plain"}, "noop ran instead of the agent's callback"
+    assert {r["id"] for r in read_tab(sheet, TASKS_HISTORY)[1]} == {plain, builtin}
+    (dead,) = read_tab(sheet, TASKS_DLQ)[1]
+    assert (dead["id"], dead["error_class"], dead["attempts"]) == (foreign, "refused", "1")
+    assert "'os:system' refused" in dead["error"]
