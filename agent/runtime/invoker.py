@@ -17,7 +17,7 @@ from agent.config import Config
 from agent.coordination.queue import Claim
 from agent.tasks import Task, call_callback, wants_task
 from agent.tasks.deadline import run_with_deadline
-from agent.ytdlp.params import HandlerSettings, configure
+from agent.ytdlp.params import HandlerSettings
 
 
 class Invoker:
@@ -25,8 +25,9 @@ class Invoker:
 
     def __init__(self, config: Config) -> None:
         self.timeout_s = config.task_timeout_seconds
+        #: What a child process installs for the built-in handlers (``orc run`` installs the
+        #: same in its own process; an embedding program's process keeps its own).
         self.settings = HandlerSettings.from_config(config)
-        configure(self.settings)  # in-process built-in handlers use the agent's settings
         self._takes: dict[Any, bool] = {}
         #: Source ID -> (URL, name) of the Sources rows last read (the leader reads them;
         #: ("", "") when the agent has not read that source).
