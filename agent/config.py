@@ -77,7 +77,11 @@ class Config(BaseSettings):
     # Handlers: yt-dlp options (JSON, see agent.ytdlp.options), caption languages, time limit.
     ytdlp_options: str | None = None
     sub_langs: str = Field(default="en", min_length=1, max_length=500)
-    task_timeout_seconds: float = Field(default=21_600.0, ge=0)  # 0 = no limit
+    # 0 = no limit (the default): callbacks run in the agent's threads, closures allowed;
+    # > 0: each callback runs in a child process that is killed after that many seconds.
+    task_timeout_seconds: float = Field(default=0.0, ge=0)
+    #: The first cool-down after a bot check or rate limit (0: the classes' own, 120 / 600 s).
+    cooldown_seconds: float = Field(default=0.0, ge=0)
     #: ``module:function`` returning yt-dlp extractors tried before the built-in ones
     #: (the demo and the benchmarks serve YouTube-shaped playlists offline through it).
     source_extractors: str | None = None

@@ -90,6 +90,8 @@ WORKER_COLUMNS: tuple[Column, ...] = (
     _col("sources_processed", "Sources Processed", "Fontes Processadas"),
     # Which account the agent signs in with: agents of one account share its quota.
     _col("account", "Account", "Conta", system=True),
+    # Until when the fleet pauses claiming after YouTube pushed back (bot check, rate limit).
+    _col("cooldown_until", "Cooldown Until", "Pausa Até", system=True),
 )
 
 TASK_BASE: tuple[Column, ...] = (
@@ -149,7 +151,18 @@ class TabSpec:
 
 
 WORKERS = TabSpec("Workers", WORKER_COLUMNS, "workers", "worker")
-TASKS = TabSpec("Tasks", (*TASK_BASE, VIDEO_KEY, ATTEMPTS, ERROR, LEASE), "queue", "task")
+#: Optional in Tasks: the source's priority, copied into each task at expansion; claimed
+#: highest first within the claim window (agent.coordination.queue.plan).
+TASK_PRIORITY = _col("priority", "Priority", "Prioridade")
+#: Optional in Tasks: the source's Handler, copied at expansion (agent.runtime.choice).
+TASK_HANDLER_COLUMN = _col("handler", "Handler", "Handler")
+TASKS = TabSpec(
+    "Tasks",
+    (*TASK_BASE, VIDEO_KEY, ATTEMPTS, ERROR, LEASE),
+    "queue",
+    "task",
+    optional=(TASK_PRIORITY, TASK_HANDLER_COLUMN),
+)
 #: Optional per-source settings in Sources (DESIGN section 9), parsed by
 #: :func:`agent.sources.settings.parse_source_settings`.
 SOURCE_SETTING_COLUMNS: tuple[Column, ...] = (

@@ -11,7 +11,9 @@ const SCHEMA = Object.freeze({
         {"key": "last_heartbeat", "en": "Last Heartbeat", "pt": "Último Heartbeat"},
         {"key": "status", "en": "Status", "pt": "Status"},
         {"key": "tasks_processed", "en": "Tasks Processed", "pt": "Tarefas Processadas"},
-        {"key": "sources_processed", "en": "Sources Processed", "pt": "Fontes Processadas"}
+        {"key": "sources_processed", "en": "Sources Processed", "pt": "Fontes Processadas"},
+        {"key": "account", "en": "Account", "pt": "Conta"},
+        {"key": "cooldown_until", "en": "Cooldown Until", "pt": "Pausa Até"}
       ],
       "optionalColumns": []
     },
@@ -34,7 +36,10 @@ const SCHEMA = Object.freeze({
         {"key": "error", "en": "Error", "pt": "Erro"},
         {"key": "lease", "en": "Lease", "pt": "Concessão"}
       ],
-      "optionalColumns": []
+      "optionalColumns": [
+        {"key": "priority", "en": "Priority", "pt": "Prioridade"},
+        {"key": "handler", "en": "Handler", "pt": "Handler"}
+      ]
     },
     "Tasks History": {
       "role": "history",

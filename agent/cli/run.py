@@ -22,6 +22,7 @@ from agent.coordination.workers import WorkerRegistry
 from agent.errors import AgentError
 from agent.runtime import Orchestrator, load_handler
 from agent.sheets.gateway import SheetsGateway
+from agent.ytdlp.params import HandlerSettings, configure
 
 
 @click.command("run")
@@ -66,6 +67,9 @@ def run(
     config = start(log_format, log_level, task_handler=handler)
     try:
         callback = load_handler(config.task_handler)
+        # The process's built-in handlers use this agent's settings (COOKIES_FILE, YTDLP_OPTIONS,
+        # ALLOW_PRIVATE_URLS...); a library user's process keeps reading the environment.
+        configure(HandlerSettings.from_config(config))
         orchestrator = Orchestrator(config).start()
     except AgentError as exc:
         fail(exc)

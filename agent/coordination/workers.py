@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agent.clock import parse_utc_iso, utc_iso
@@ -23,6 +23,9 @@ from agent.sheets.gateway import SheetsGateway
 from agent.sheets.table import column_map, records
 
 log = logging.getLogger(__name__)
+
+#: Workers columns an older tab may lack: read and written only when present.
+OPTIONAL_WORKER_KEYS = frozenset({"account", "cooldown_until"})
 
 
 @dataclass
@@ -56,6 +59,8 @@ class WorkerRegistry:
         self.worker_id = ""
         self.counters = WorkerCounters()
         self.cmap: ColumnMap | None = None
+        #: The end of this agent's cool-down to publish (epoch seconds; 0: none).
+        self.cooldown_until: Callable[[], float] = lambda: 0.0
         self._lock = threading.Lock()
 
     def read_range(self) -> str:
@@ -177,6 +182,7 @@ class WorkerRegistry:
         return False
 
     def _display(self, status: WorkerStatus) -> dict[str, str]:
+        optional = {"account": self.account, "cooldown_until": self._cooldown_text()}
         with self._lock:
             return {
                 "worker_id": self.worker_id,
@@ -185,11 +191,22 @@ class WorkerRegistry:
                 "status": status.value,
                 "tasks_processed": str(self.counters.tasks),
                 "sources_processed": str(self.counters.sources),
-                **({"account": self.account} if self._has_account_column() else {}),
+                **{k: v for k, v in optional.items() if self._has_column(k)},
             }
 
-    def _has_account_column(self) -> bool:
-        return self.cmap is not None and "account" in self.cmap.index
+    def _cooldown_text(self) -> str:
+        until = self.cooldown_until()
+        return utc_iso(until) if until > 0 else ""
+
+    def published_cooldown(self, values: Sequence[Sequence[str]]) -> float:
+        """The latest ``Cooldown Until`` of a fresh Workers read (epoch seconds; 0: none)."""
+        if self.cmap is None or not self._has_column("cooldown_until"):
+            return 0.0
+        ends = (parse_utc_iso(self._cell(row, "cooldown_until")) for row in values[1:])
+        return max((end for end in ends if end is not None), default=0.0)
+
+    def _has_column(self, key: str) -> bool:
+        return self.cmap is not None and key in self.cmap.index
 
     def _cell(self, row: Sequence[str], key: str) -> str:
         assert self.cmap is not None
@@ -200,9 +217,9 @@ class WorkerRegistry:
 
 
 def _workers_map(values: Sequence[Sequence[str]]) -> ColumnMap:
-    """The Workers column map; every column but Account (added by this version) required."""
+    """The Workers column map; every column but Account and Cooldown Until (added later)."""
     cmap = column_map(WORKERS, values, require=False)
-    cmap.require([c.key for c in WORKERS.columns if c.key != "account"])
+    cmap.require([c.key for c in WORKERS.columns if c.key not in OPTIONAL_WORKER_KEYS])
     return cmap
 
 

@@ -49,6 +49,8 @@ class TaskFeed:
         self.index_loaded = False
         self.index_term = 0
         self._maps: dict[str, ColumnMap] = {}
+        #: Source ID -> (URL, name) of the sources this leader expanded (for the Task).
+        self.sources_seen: dict[str, tuple[str, str]] = {}
 
     def begin_term(self, term: int) -> None:
         """Start a fresh index when ``term`` is not the one it was built in."""
@@ -57,9 +59,24 @@ class TaskFeed:
             self.index_loaded = False
             self.index_term = term
 
-    def queue_tasks(self, claim: Claim, expansion: Expansion, term: int) -> int | None:
-        """Append one task per new video; None when leadership was lost first."""
+    def queue_tasks(
+        self,
+        claim: Claim,
+        expansion: Expansion,
+        term: int,
+        *,
+        priority: int = 0,
+        handler: str | None = None,
+    ) -> int | None:
+        """Append one task per new video; None when leadership was lost first.
+
+        ``priority`` (the source's) goes into each task's Priority cell when Tasks has that
+        optional column, so agents claim those tasks first within their claim window;
+        ``handler`` (the source's ``module:function``) goes into its Handler cell likewise.
+        """
         self.refresh_index()
+        source_name = expansion.title or claim.record.get("name", "")
+        self.sources_seen[claim.row_id] = (claim.record.get("url", ""), source_name)
         now = utc_iso()
         rows = []
         keys: set[str] = set()
@@ -81,6 +98,10 @@ class TaskFeed:
                 "attempts": "0",
                 "lease": pending(task_id).encode(),
             }
+            if priority and "priority" in cmap.index:
+                values["priority"] = str(priority)
+            if handler and "handler" in cmap.index:
+                values["handler"] = handler
             rows.append(cmap.row_from(values))
         if not self.ctx.election.check_term(term):
             return None

@@ -27,6 +27,7 @@ from agent.coordination.timing import FleetTiming, Settings, fleet_timing
 from agent.coordination.workers import WorkerRegistry
 from agent.errors import AgentError, SheetsError
 from agent.runtime.control import FleetControl
+from agent.runtime.cooling import FleetCooldown
 from agent.runtime.telemetry import Telemetry
 from agent.schema import WorkerStatus
 from agent.sheets.client import PacedHTTPClient
@@ -86,6 +87,9 @@ class Heartbeat:
         #: Active agents seen by the last heartbeat (the claim window is sized by it).
         self.active_workers = 1
         self._full_rates: dict[str, float] = {}
+        #: The fleet's cool-down: published in this agent's row, read from every row.
+        self.cooldown = FleetCooldown()
+        registry.cooldown_until = self.cooldown.published
         self._apply_timing()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -130,6 +134,7 @@ class Heartbeat:
             if self.telemetry is not None:
                 self.telemetry.on_workers_read(workers)
             self._retime(workers)
+            self.cooldown.observe(self.registry.published_cooldown(workers))
             with self.holdings.lock:
                 batch = WriteBatch()
                 if not self.registry.plan(workers, batch, status):

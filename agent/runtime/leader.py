@@ -7,6 +7,7 @@ that lost its lease stops before its next write.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -25,6 +26,8 @@ from agent.runtime.feed import TaskFeed
 from agent.runtime.rotation import HistoryRotation
 from agent.schema import Status, fit_cell
 from agent.sources.expand import ExpandOptions, expand_source
+from agent.sources.rescan import RESCAN_STOP_AFTER_KNOWN
+from agent.sources.settings import SourceSettings, SourceSettingsError, parse_source_settings
 from agent.sources.urls import classify_url
 
 log = logging.getLogger(__name__)
@@ -190,7 +193,12 @@ class LeaderDuties:
             self._finish_sources([ClaimOutcome(claim, LeaseState.FAILED, reason, invalid)])
             return
         try:
-            expansion = expand_source(ref.url, self.options)
+            settings = parse_source_settings(claim.record, self.ctx.sources.cmap.language)
+        except SourceSettingsError as exc:  # a person's cell: the source waits in the DLQ
+            self._finish_sources([ClaimOutcome(claim, LeaseState.FAILED, str(exc))])
+            return
+        try:
+            expansion = expand_source(ref.url, self._options(claim, settings))
         except SourceError as exc:
             if exc.retry_later:
                 pause = float(getattr(exc, "pause_s", 0.0) or RETRY_LATER_S)
@@ -199,7 +207,9 @@ class LeaderDuties:
             else:
                 self._finish_sources([ClaimOutcome(claim, LeaseState.FAILED, exc.reason)])
             return
-        added = self.feed.queue_tasks(claim, expansion, term)
+        added = self.feed.queue_tasks(
+            claim, expansion, term, priority=settings.priority, handler=settings.handler
+        )
         if added is None:
             self._release([claim])
             return
@@ -207,8 +217,9 @@ class LeaderDuties:
             "name": fit_cell(expansion.title or ""),
             "video_count": str(len(expansion.entries)),
         }
-        if self.ctx.config.rescan_hours > 0:
-            self._keep_for_rescan(claim, extra)
+        rescan_hours = settings.rescan_after_h(self.ctx.config.rescan_hours)
+        if rescan_hours > 0:
+            self._keep_for_rescan(claim, extra, rescan_hours)
         else:
             self._finish_sources([ClaimOutcome(claim, LeaseState.DONE, "", extra)])
         self.ctx.registry.count(sources=1)
@@ -217,8 +228,25 @@ class LeaderDuties:
         )
         log.info("source %s: %d video(s), %d new task(s)", url, len(expansion.entries), added)
 
-    def _keep_for_rescan(self, claim: Claim, extra: dict[str, str]) -> None:
-        """Subscription mode: the source stays, PENDING again after RESCAN_HOURS.
+    def _options(self, claim: Claim, settings: SourceSettings) -> ExpandOptions:
+        """The global options with the source's own; a rescan stops at known videos.
+
+        A source scanned before (its Completed At is set) is a rescan: reading each tab stops
+        after ``RESCAN_STOP_AFTER_KNOWN`` videos in a row that the dedup index knows.
+        """
+        options = settings.apply(self.options)
+        if claim.record.get("completed_at", "").strip():
+            self.feed.refresh_index()
+            options = dataclasses.replace(
+                options,
+                known=self.feed.index.__contains__,
+                stop_after_known=RESCAN_STOP_AFTER_KNOWN,
+            )
+        return options
+
+    def _keep_for_rescan(self, claim: Claim, extra: dict[str, str], hours: float) -> None:
+        """Subscription mode: the source stays, PENDING again after ``hours`` (RESCAN_HOURS, or
+        the source's own Rescan Hours).
 
         Its Name, Video Count and Completed At (the last scan) are display cells, written by
         position from a read made just before (see docs/protocol.md, row-number safety).
@@ -235,7 +263,7 @@ class LeaderDuties:
                 batch.add(set_cell_request(sheet_id, position - 1, column, text))
         with self.ctx.holdings.lock:
             batch.flush(self.ctx.gateway)
-        rescan_at = time.time() + self.ctx.config.rescan_hours * 3600
+        rescan_at = time.time() + hours * 3600
         self._release([claim], not_before_s=rescan_at)
 
     def _finish_sources(self, outcomes: list[ClaimOutcome]) -> None:

@@ -80,6 +80,7 @@ class Orchestrator:
         heartbeat.start()
         runner = TaskRunner(ctx, heartbeat)
         leader = LeaderDuties(ctx)
+        runner.invoker.sources = lambda: leader.feed.sources_seen  # the Task's source URL, name
         heartbeat.keep_leading = leader.running  # while stopping: renew until its duty ends
         leader.start()
         return _Parts(ctx, heartbeat, runner, leader, StopSequence(ctx, heartbeat, runner, leader))

@@ -16,13 +16,21 @@ from agent.coordination.lease import LeaseState
 from agent.coordination.queue import Claim, ClaimOutcome
 from agent.coordination.rows import QueueRow
 from agent.coordination.sizing import ClaimSizer
-from agent.errors import RefusedUrlError
 from agent.logs import redact
+from agent.runtime.choice import HandlerChoice, HandlerRefusedError, handler_cell
 from agent.runtime.context import AgentContext
 from agent.runtime.handler import Callback
 from agent.runtime.heartbeat import Heartbeat
-from agent.runtime.pauses import retry_delay_s
+from agent.runtime.invoker import Invoker
+from agent.runtime.pauses import MAX_RETRY_DELAY_S, retry_delay_s
 from agent.sources.task_urls import check_task_url
+from agent.tasks import (
+    Disposition,
+    ErrorClass,
+    TaskFailure,
+    classify_task_failure,
+    result_cells,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,9 @@ class TaskRunner:
         self.claim_not_before = 0.0
         self._claim_idle_s = 0.0
         self.sizer = ClaimSizer(ctx.config.claim_batch, ctx.config.claim_batch_max)
+        self.invoker = Invoker(ctx.config)
+        self.choice = HandlerChoice()
+        heartbeat.cooldown.first_pause_s = ctx.config.cooldown_seconds
 
     def window_rows(self, batch: int) -> int:
         """A window wide enough for every active agent to find its own batch in it."""
@@ -63,6 +74,13 @@ class TaskRunner:
         """The next buffered claim; claims a new batch (carrying ``finishing``) when empty."""
         if not self.ctx.fleet.claims_tasks():  # PAUSED: nothing new starts
             self._hold_off(finishing)
+            return None
+        cooling_s = self.heartbeat.cooldown.remaining_s()
+        if cooling_s > 0:  # the fleet cools down: claim nothing, start nothing won
+            self.release_buffer()
+            # Look again after the next heartbeat read: the pause may be lifted or extended.
+            wake_s = min(cooling_s, self.heartbeat.interval_s)
+            self.claim_not_before = max(self.claim_not_before, time.monotonic() + wake_s)
             return None
         if not self.buffer and time.monotonic() >= self.claim_not_before:
             batch = self.sizer.size
@@ -92,37 +110,71 @@ class TaskRunner:
         self.claim_not_before = time.monotonic() + self.ctx.config.poll_seconds
 
     def execute(self, claim: Claim, callback: Callback) -> ClaimOutcome | None:
-        """Run ``callback`` on the claim's URL; an outcome to finish, or None if retried later."""
-        url = claim.record.get("url", "")
+        """Run ``callback`` on the claim's task; an outcome to finish, or None if retried later.
+
+        What the callback returns goes to the History row (:func:`result_cells`); a failure is
+        classified (:func:`classify_task_failure`) and dead-lettered, given back without an
+        attempt (cooling the fleet down after a bot check or rate limit) or retried.
+        """
+        task = self.invoker.task_of(claim)
         started = time.monotonic()
         try:
-            check_task_url(
-                url, claim.record.get("video_key", ""), self.ctx.config.source_url_policy
-            )
-            callback(url)
+            check_task_url(task.url, task.video_key, self.ctx.config.source_url_policy)
+            chosen = self.choice.pick(handler_cell(claim.record), callback)
+            result = self.invoker.run(chosen, task)
         except Exception as exc:  # a callback may raise anything
-            error = redact(f"{type(exc).__name__}: {exc}")  # it goes into the sheet
-            log.warning(
-                "task %s failed (attempt %d): %s", claim.row_id, claim.lease.attempts, error
-            )
-            # A refused URL (agent.net's guard, or the row check) is never retried.
-            if claim.lease.attempts >= self.ctx.config.max_attempts or isinstance(
-                exc, RefusedUrlError
-            ):
-                self.ctx.telemetry.on_task_end("failed", exc, started)
-                return ClaimOutcome(claim, LeaseState.FAILED, error)
-            self.ctx.telemetry.on_task_end("retried", exc, started)
-            held = self.ctx.holdings
-            with held.lock:
-                try:
-                    self.ctx.tasks.release(
-                        [claim], not_before_s=time.time() + retry_delay_s(claim.lease.attempts)
-                    )
-                finally:  # given back, or dropped to be taken over once its lease expires
-                    held.tasks.pop(claim.row_id, None)
-            return None
+            outcome = self._failed(claim, exc)
+            self.ctx.telemetry.on_task_end("failed" if outcome else "retried", exc, started)
+            return outcome
+        self.heartbeat.cooldown.success()
         self.ctx.telemetry.on_task_end("done", None, started)
-        return ClaimOutcome(claim, LeaseState.DONE)
+        history = self.ctx.tasks.maps.get(self.ctx.tasks.history.title)
+        extra = result_cells(result, history.extra if history is not None else ())
+        return ClaimOutcome(claim, LeaseState.DONE, extra=extra)
+
+    def _failed(self, claim: Claim, exc: Exception) -> ClaimOutcome | None:
+        failure = classify_task_failure(exc)
+        if isinstance(exc, HandlerRefusedError):  # a Handler cell never runs: not retried
+            failure = TaskFailure(ErrorClass.REFUSED, str(exc))
+        plain = failure.error_class in (ErrorClass.CALLBACK, ErrorClass.REFUSED)
+        error = redact(f"{type(exc).__name__}: {exc}" if plain else failure.reason)
+        attempts = claim.lease.attempts
+        log.warning(
+            "task %s failed (attempt %d, %s): %s",
+            claim.row_id,
+            attempts,
+            failure.error_class.value,
+            error,
+        )
+        classified = {"error_class": failure.error_class.value}
+        disposition = failure.disposition
+        if disposition is Disposition.DEAD_LETTER or (
+            disposition is Disposition.RETRY and attempts >= self.ctx.config.max_attempts
+        ):
+            return ClaimOutcome(claim, LeaseState.FAILED, error, classified)
+        if disposition is Disposition.RELEASE:
+            if failure.fleet_cooldown:
+                pause = self.heartbeat.cooldown.push_back(failure.error_class)
+                self.ctx.telemetry.cooldown(failure.error_class.value, pause)
+                log.warning(
+                    "YouTube pushed back (%s): pausing claims for %.0f s",
+                    failure.error_class.value,
+                    pause,
+                )
+            else:
+                pause = MAX_RETRY_DELAY_S  # e.g. an upcoming premiere: look again later
+            self._give_back(claim, time.time() + pause, refund=True)
+        else:
+            self._give_back(claim, time.time() + retry_delay_s(attempts), refund=False)
+        return None
+
+    def _give_back(self, claim: Claim, not_before_s: float, *, refund: bool) -> None:
+        held = self.ctx.holdings
+        with held.lock:
+            try:
+                self.ctx.tasks.release([claim], not_before_s=not_before_s, refund=refund)
+            finally:  # given back, or dropped to be taken over once its lease expires
+                held.tasks.pop(claim.row_id, None)
 
     def finish(self, outcomes: list[ClaimOutcome]) -> None:
         """Record ``outcomes`` now (one write, then the History / DLQ appends)."""
@@ -136,9 +188,11 @@ class TaskRunner:
         if claims:
             held = self.ctx.holdings
             with held.lock:
-                self.ctx.tasks.release(claims, refund=True)
-                for claim in claims:
-                    held.tasks.pop(claim.row_id, None)
+                try:
+                    self.ctx.tasks.release(claims, refund=True)
+                finally:  # given back, or dropped to be taken over once its lease expires
+                    for claim in claims:
+                        held.tasks.pop(claim.row_id, None)
 
     def no_work_left(self) -> bool:
         """Whether Tasks and Sources hold no row this agent could ever act on."""

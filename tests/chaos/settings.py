@@ -48,6 +48,11 @@ class ChaosSettings:
             "HANDLER_SLEEP_S": "0.1",
             "HANDLER_FAIL_EVERY": "15",
             "CHAOS_BROKEN_EVERY": "80",
+            # Classified failures (yt-dlp's own errors): private videos go to the DLQ at once;
+            # a bot check gives the task back and cools the whole fleet down, briefly here.
+            "CHAOS_UNAVAILABLE_EVERY": "60",
+            "CHAOS_BOT_CHECK_EVERY": "70",
+            "COOLDOWN_SECONDS": "2",
         }
     )
 

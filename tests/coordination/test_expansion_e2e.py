@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from agent.coordination.enqueue import add_sources
-from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS_HISTORY
+from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS, TASKS_HISTORY
+from agent.sheets.a1 import column_letter, quote_title
 from agent.sheets.gateway import SheetsGateway
-from tests.coordination.harness import Fleet, read_tab, wait_for
+from tests.coordination.harness import Fleet, add_user_column, header_map, read_tab, wait_for
 from tests.sources.helpers import LocalSite, Route
 
 IDS = ["aaaaaaaaaa1", "bbbbbbbbbb2", "cccccccccc3", "dddddddddd4", "eeeeeeeeee5"]
@@ -115,3 +116,49 @@ def test_subscription_mode_rescans_for_new_videos_only(
 def _source(sheet: SheetsGateway, source_id: str) -> dict[str, str]:
     _, rows = read_tab(sheet, SOURCES)
     return next(r for r in rows if r["id"] == source_id)
+
+
+def test_per_source_settings_apply_at_expansion_and_rescans(
+    sheet: SheetsGateway, fleet: Fleet, site: LocalSite
+) -> None:
+    for header in ("Title Regex", "Rescan Hours", "Priority", "Max Entries"):
+        add_user_column(sheet, SOURCES, header)  # the optional columns, added by a person
+    add_user_column(sheet, TASKS, "Priority")
+    site.routes["/a.xml"] = Route(
+        _rss([(IDS[0], "keep one"), (IDS[1], "skip this")]), content_type="application/rss+xml"
+    )
+    site.routes["/b.xml"] = Route(_rss([(IDS[3], "keep b")]), content_type="application/rss+xml")
+    a_id, b_id = add_sources(sheet, [site.url("/a.xml"), site.url("/b.xml")])
+    cmap = header_map(sheet, SOURCES)
+    _, rows = read_tab(sheet, SOURCES)
+    cells = {a_id: ("^keep", "0.0005", "7", ""), b_id: ("", "", "", "lots")}
+    writes = []
+    for number, row in enumerate(rows, start=2):
+        for header, value in zip(
+            ("title_regex", "rescan_hours", "priority", "max_entries"),
+            cells[row["id"]],
+            strict=True,
+        ):
+            letter = column_letter(cmap.col(header))
+            writes.append((f"{quote_title(SOURCES.title)}!{letter}{number}", [[value]]))
+    sheet.write_values(writes)
+
+    agent = fleet.start("settings", burst=False, CLAIM_BATCH="1", HANDLER_SLEEP_S="1.5")
+    wait_for(
+        lambda: any(r.get("priority") == "7" for r in read_tab(sheet, TASKS)[1]),
+        60,
+        "a task carrying its source's priority",
+    )
+    wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 1, 60, "the first scan's task")
+    site.routes["/a.xml"] = Route(
+        _rss([(IDS[2], "keep new"), (IDS[0], "keep one"), (IDS[1], "skip this")]),
+        content_type="application/rss+xml",
+    )
+    wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 2, 60, "the rescan (own hours)")
+    agent.popen.send_signal(signal.SIGTERM)
+    assert agent.popen.wait(timeout=30) == 0
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert sorted(r["video_key"] for r in history) == sorted([IDS[0], IDS[2]]), "Title Regex"
+    _, dead = read_tab(sheet, SOURCES_DLQ)
+    assert [r["id"] for r in dead] == [b_id]
+    assert "'Max Entries'" in dead[0]["error"] and "lots" in dead[0]["error"]

@@ -13,7 +13,7 @@ import pytest
 from agent.schema import MAX_CELL_CHARS, TASKS_HISTORY, TRUNCATION_MARKER, ColumnMap
 from agent.sheets.a1 import quote_title
 from agent.tasks import Task, call_callback, result_cells, wants_task
-from tests.coordination.harness import make_sheet, read_tab
+from tests.coordination.harness import add_user_column, make_sheet, read_tab
 
 ROW = {
     "id": "t-1",
@@ -127,7 +127,7 @@ def test_results_land_in_history_raw(gclient: gspread.Client) -> None:
     title = quote_title(TASKS_HISTORY.title)
     (header,) = gateway.read([f"{title}!1:1"])
     header_row = [*header[0], "Summary"]
-    gateway.write_values([(f"{title}!A1", [header_row])])
+    add_user_column(gateway, TASKS_HISTORY, "Summary")  # the grid grows first, as in the UI
     cmap = ColumnMap(TASKS_HISTORY, header_row)
     formula = '=IMPORTXML("http://x","//a")'
     cells = result_cells({"summary": formula, "result": "z" * 60_000}, cmap.extra)

@@ -153,3 +153,29 @@ def test_expired_claims_come_before_fresh_ones_and_only_fresh_ones_are_shuffled(
     )
     assert shuffled == [["f1", "f2"]]
     assert [p.row.row_id for p in plans] == ["e", "f2"]
+
+
+def test_fresh_rows_of_higher_priority_are_claimed_first_equal_ranks_keep_the_shuffle() -> None:
+    ranks = {"low": -5, "a": 0, "b": 0, "high": 10, "mid": 3}
+    rows = [_row(2 + i, pending(rid)) for i, rid in enumerate(ranks)]
+
+    def reverse(items: list[Any]) -> None:
+        items.reverse()
+
+    plans = plan_claims(
+        rows,
+        4,
+        NOW,
+        frozenset[str]().__contains__,
+        policy=POLICY,
+        ages=[0.0] * len(rows),
+        shuffle=reverse,
+        priority=lambda row: ranks[row.row_id],
+    )
+    assert [p.row.row_id for p in plans] == ["high", "mid", "b", "a"]
+
+
+def test_row_priority_reads_a_cell_and_treats_blank_or_text_as_zero() -> None:
+    from agent.coordination.queue.plan import row_priority
+
+    assert [row_priority(t) for t in ("7", " -2 ", "", "soon", "3.0")] == [7, -2, 0, 0, 3]

@@ -79,7 +79,7 @@ def test_ytdlp_accepts_the_parameters() -> None:
 
 def test_config_fields_and_defaults() -> None:
     config = Config.load(**BASE)
-    assert config.task_timeout_seconds == 21_600
+    assert config.task_timeout_seconds == 0  # no limit unless asked (docs/youtube.md)
     assert config.sub_langs == "en"
     assert config.ytdlp_options is None
     with pytest.raises(ConfigError) as info:

@@ -66,6 +66,7 @@ def plan_claims(
     policy: ClaimPolicy,
     ages: Sequence[float],
     shuffle: Callable[[list[Any]], None] = random.shuffle,
+    priority: Callable[[QueueRow], int] | None = None,
 ) -> list[PlannedClaim]:
     """The claims to try: merges of copies first, then moves of orphaned DONE/FAILED rows.
 
@@ -78,7 +79,9 @@ def plan_claims(
     lease, so that nobody claims them and the next compaction removes them. A row leased to
     this agent's own session that ``holds(row_id)`` says is not held (its claim landed after
     the answer was lost) is adopted at once. Fresh rows are shuffled (random order spreads
-    agents apart) and the claims capped at ``limit``; merges, moves and adoptions never are.
+    agents apart), then, with ``priority``, ordered by it, highest first (the shuffle still
+    spreads agents over rows of equal priority), and the claims capped at ``limit``; merges,
+    moves and adoptions never are.
     """
     fresh: list[PlannedClaim] = []
     expired: list[PlannedClaim] = []
@@ -112,6 +115,8 @@ def plan_claims(
             plan = takeover(row, lease, now, policy)
             (expired if plan.lease.state is LeaseState.CLAIMED else moves).append(plan)
     shuffle(fresh)
+    if priority is not None:
+        fresh.sort(key=lambda plan: -priority(plan.row))  # stable: equal ranks stay shuffled
     return moves + (expired + fresh)[:limit]
 
 
@@ -156,6 +161,14 @@ def merge_plan(group: Sequence[QueueRow]) -> PlannedClaim | None:
     return PlannedClaim(
         pending_copy, dominant.lease, "", any_pending_pattern(dominant.row_id), MERGE
     )
+
+
+def row_priority(text: str) -> int:
+    """A ``Priority`` cell as a rank (blank or unreadable: 0)."""
+    try:
+        return int(float(text.strip()))
+    except ValueError:
+        return 0
 
 
 def takeover(row: QueueRow, lease: Lease, now: float, policy: ClaimPolicy) -> PlannedClaim:

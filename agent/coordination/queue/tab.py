@@ -34,6 +34,7 @@ from agent.coordination.queue.plan import (
     PlannedClaim,
     own_claim_pattern,
     plan_claims,
+    row_priority,
 )
 from agent.coordination.queue.refused import record_refused_move
 from agent.coordination.queue.tombstones import Tombstones
@@ -193,7 +194,17 @@ class QueueTab:
             first = row.lease is not None and row.row_id not in seen
             seen.add(row.row_id)
             ages.append(self.observer.observe(row.row_id, row.lease_text) if first else 0.0)
-        return plan_claims(rows, limit, now, self.holds, policy=self.policy, ages=ages)
+        cmap = self.cmap
+        ranked = "priority" in cmap.index  # an optional column (see agent.schema.TASKS)
+        return plan_claims(
+            rows,
+            limit,
+            now,
+            self.holds,
+            policy=self.policy,
+            ages=ages,
+            priority=(lambda row: row_priority(row.value(cmap, "priority"))) if ranked else None,
+        )
 
     def _add_claim(
         self, plan: PlannedClaim, batch: WriteBatch, cycle: Cycle, unknown: dict[str, Settle]
