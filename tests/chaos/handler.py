@@ -25,8 +25,9 @@ def _long(url: str) -> None:
     _log("end", url)
 
 
-def _every(url: str, variable: str, salt: bytes) -> bool:
-    every = int(os.environ.get(variable, "0") or 0)
+def _every(url: str, variable: str, salt: bytes, every: int | None = None) -> bool:
+    if every is None:
+        every = int(os.environ.get(variable, "0") or 0)
     if every <= 0:
         return False
     digest = int(hashlib.blake2b(url.encode(), digest_size=8, salt=salt).hexdigest(), 16)
@@ -38,9 +39,10 @@ def is_broken(url: str) -> bool:
     return _every(url, "CHAOS_BROKEN_EVERY", b"")
 
 
-def is_long(url: str) -> bool:
-    """Whether ``url`` is a long download (``CHAOS_LONG_S``) under the current settings."""
-    return _every(url, "CHAOS_LONG_EVERY", b"long")
+def is_long(url: str, every: int | None = None) -> bool:
+    """Whether ``url`` is a long download (``CHAOS_LONG_S``): one in ``every`` (default:
+    ``$CHAOS_LONG_EVERY``, as the agents see it)."""
+    return _every(url, "CHAOS_LONG_EVERY", b"long", every)
 
 
 def run(url: str) -> None:

@@ -166,11 +166,11 @@ def quota_refusals_by_purpose(logs: list[Path]) -> Counter[str]:
     return counts
 
 
-def _long_runs(task_log: Path) -> int:
+def _long_runs(task_log: Path, every: int) -> int:
     if not task_log.exists():
         return 0
     lines = task_log.read_text(encoding="utf-8").splitlines()
-    return sum('"start"' in line and is_long(json.loads(line)["url"]) for line in lines)
+    return sum('"start"' in line and is_long(json.loads(line)["url"], every) for line in lines)
 
 
 def _stats_sum(lives: list[dict[str, Any]]) -> dict[str, Any]:
@@ -262,7 +262,7 @@ def build_report(
         )
         or "none",
         "long downloads (runs / SIGTERMs during one)": (
-            f"{_long_runs(run.fleet.task_log)} / "  # type: ignore[union-attr]
+            f"{_long_runs(run.fleet.task_log, run.settings.long_every)} / "  # type: ignore[union-attr]
             f"{sum(bool(t.get('during_long')) for t in run.sigterms)}"
         ),
         "late writes (armed fired / landed)": f"{late_fired} / {calls['late_landed']}",

@@ -78,6 +78,10 @@ class Observation:
     live_sources: int
 
 
+#: How long a due SIGTERM waits for an agent inside a long download before taking any agent.
+LONG_WAIT_S = 60.0
+
+
 class ChaosRun:
     """One run of the scenario in ``workdir``; :meth:`run` returns the :class:`ChaosReport`."""
 
@@ -292,14 +296,17 @@ class ChaosRun:
         self.restarts.append((time.monotonic() + delay, name))
         return True
 
-    def send_sigterm(self, leader: str) -> bool:
-        """SIGTERM one running agent that does not lead, preferably one inside a long download;
-        it must keep renewing, finish and exit 0. False when none could be chosen."""
+    def send_sigterm(self, leader: str, waited_s: float) -> bool:
+        """SIGTERM one running agent that does not lead, one inside a long download unless
+        none has run one for ``LONG_WAIT_S``; it must keep renewing, finish and exit 0. False
+        when none was chosen (yet)."""
         running = [n for n, p in self.current.items() if p.popen.poll() is None and n != leader]
         if not running:
             return False
         long_now = self.long_downloads()
         busy = [n for n in running if self.current[n].popen.pid in long_now]
+        if not busy and waited_s < LONG_WAIT_S:
+            return False
         name = self.rng.choice(busy or running)
         process = self.current[name]
         process.popen.send_signal(signal.SIGTERM)
@@ -318,7 +325,7 @@ class ChaosRun:
             for line in self.fleet.task_log.read_text(encoding="utf-8").splitlines():
                 event = json.loads(line)
                 key = (event["url"], event["pid"])
-                if event["event"] == "start" and is_long(event["url"]):
+                if event["event"] == "start" and is_long(event["url"], self.settings.long_every):
                     running[key] = True
                 else:
                     running.pop(key, None)
@@ -401,6 +408,7 @@ class ChaosRun:
         next_kill = time.monotonic() + self.rng.uniform(*s.kill_every_s)
         kills = 0
         sigterms_due = list(s.sigterms_at)
+        due_since = 0.0
         emulator_killed = False
         chaos = True
         quiet_polls = 0
@@ -422,8 +430,11 @@ class ChaosRun:
                     next_kill = time.monotonic() + self.rng.uniform(*s.kill_every_s)
                 waiting = bool(self.sigterm) and "exit_code" not in self.sigterm
                 due_term = bool(sigterms_due) and done >= sigterms_due[0] and not waiting
-                if due_term and self.send_sigterm(seen.leader):
-                    sigterms_due.pop(0)
+                if due_term:
+                    due_since = due_since or time.monotonic()
+                    if self.send_sigterm(seen.leader, time.monotonic() - due_since):
+                        sigterms_due.pop(0)
+                        due_since = 0.0
                 self.protect_step(done)
                 if not emulator_killed and done >= s.emulator_kill_at:
                     self.restart_emulator()
