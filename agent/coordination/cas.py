@@ -25,25 +25,34 @@ def java_replacement_literal(text: str) -> str:
 
 
 def column_grid_range(
-    sheet_id: int, column_index: int, *, start_row_index: int = 1
+    sheet_id: int, column_index: int | None, *, start_row_index: int = 1
 ) -> dict[str, int]:
-    """A GridRange covering one column below the header row."""
-    return {
-        "sheetId": sheet_id,
-        "startRowIndex": start_row_index,
-        "startColumnIndex": column_index,
-        "endColumnIndex": column_index + 1,
-    }
+    """A GridRange covering one column below the header row (every column when None)."""
+    grid = {"sheetId": sheet_id, "startRowIndex": start_row_index}
+    if column_index is not None:
+        grid.update(startColumnIndex=column_index, endColumnIndex=column_index + 1)
+    return grid
 
 
-def cas_request(sheet_id: int, column_index: int, old: str, new: str) -> dict[str, Any]:
+def exact_pattern(old: str) -> str:
+    """The whole-cell pattern matching exactly ``old``."""
+    return "^" + java_regex_literal(old) + "$"
+
+
+def cas_request(sheet_id: int, column_index: int | None, old: str, new: str) -> dict[str, Any]:
     """A findReplace request that turns the cell holding exactly ``old`` into ``new``."""
-    return pattern_cas_request(sheet_id, column_index, "^" + java_regex_literal(old) + "$", new)
+    return pattern_cas_request(sheet_id, column_index, exact_pattern(old), new)
 
 
-def pattern_cas_request(sheet_id: int, column_index: int, pattern: str, new: str) -> dict[str, Any]:
+def pattern_cas_request(
+    sheet_id: int, column_index: int | None, pattern: str, new: str
+) -> dict[str, Any]:
     """A findReplace request that turns every cell of the column matching ``pattern`` (a
-    whole-cell regex valid in Java and Python) into ``new``."""
+    whole-cell regex valid in Java and Python) into ``new``.
+
+    With ``column_index`` None it searches every column below the header: a pattern that names
+    the row's ID matches the same one cell wherever people moved the columns.
+    """
     return {
         "findReplace": {
             "find": pattern,
@@ -81,14 +90,20 @@ def occurrences(reply: dict[str, Any]) -> int:
     return int(reply.get("findReplace", {}).get("occurrencesChanged", 0))
 
 
-def delete_duplicates_request(sheet_id: int, column_indexes: list[int]) -> dict[str, Any]:
+def delete_duplicates_request(
+    sheet_id: int, column_indexes: list[int], end_row_index: int | None = None
+) -> dict[str, Any]:
     """Remove every row whose values in ``column_indexes`` repeat an earlier row's, header included.
 
-    The range spans whole rows (no column bounds) so user columns move with their rows.
+    The range spans whole rows (no column bounds) so user columns move with their rows; with
+    ``end_row_index`` it stops above that row (0-based, exclusive).
     """
+    grid: dict[str, int] = {"sheetId": sheet_id, "startRowIndex": 0}
+    if end_row_index is not None:
+        grid["endRowIndex"] = end_row_index
     return {
         "deleteDuplicates": {
-            "range": {"sheetId": sheet_id, "startRowIndex": 0},
+            "range": grid,
             "comparisonColumns": [
                 {
                     "sheetId": sheet_id,

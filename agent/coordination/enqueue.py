@@ -92,6 +92,24 @@ def enqueue_tasks(gateway: SheetsGateway, items: Sequence[dict[str, str]]) -> li
     return [values["id"] for values in prepared]
 
 
+def _queued(
+    ids: Sequence[Sequence[str]], leases: Sequence[Sequence[str]], tombstone: str
+) -> tuple[set[str], set[str]]:
+    """(IDs queued, IDs whose DONE/FAILED row an agent is about to remove), tombstones aside."""
+    already: set[str] = set()
+    leaving: set[str] = set()
+    for position, id_row in enumerate(ids):
+        if not id_row:
+            continue
+        lease_row = leases[position] if position < len(leases) else []
+        lease_text = lease_row[0] if lease_row else ""
+        if lease_text == tombstone:
+            continue  # a moved row waiting to be removed (its ID cell is kept)
+        state = lease_text.split("|", 1)[0]
+        (leaving if state in ("DONE", "FAILED") else already).add(id_row[0])
+    return already, leaving
+
+
 def requeue(
     gateway: SheetsGateway,
     dlq: TabSpec,
@@ -113,14 +131,8 @@ def requeue(
             column_range(queue.title, queue_map.col("lease"), 2),
         ]
     )
-    already: set[str] = set()
-    leaving: set[str] = set()  # DONE/FAILED rows an agent is about to remove from the queue
-    for position, id_row in enumerate(queued_ids):
-        if not id_row:
-            continue
-        lease_row = queued_leases[position] if position < len(queued_leases) else []
-        state = (lease_row[0] if lease_row else "").split("|", 1)[0]
-        (leaving if state in ("DONE", "FAILED") else already).add(id_row[0])
+    tombstone = queue.column("lease").header(queue_map.language)
+    already, leaving = _queued(queued_ids, queued_leases, tombstone)
     report = RequeueReport()
     by_id: dict[str, dict[str, str]] = {}
     cells: dict[str, set[str]] = {}  # plain ID -> the ID cell texts of its DLQ rows

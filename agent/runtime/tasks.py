@@ -134,7 +134,9 @@ class TaskRunner:
             if ctx.tasks.has_tombstones:
                 ctx.tasks.flush_tombstones()
         tasks, _ = ctx.tasks.read_window(2, 1000)
-        if ctx.tasks.tombstones_seen:  # the leader may be gone: leave the tab clean
+        # The leader may be gone: leave the tab clean (of the tombstones it is safe to remove;
+        # those below a person's row wait, see docs/protocol.md §5).
+        if ctx.tasks.removable_tombstones:
             ctx.tasks.remove_tombstones()
             return False
         sources, _ = ctx.sources.read_window(2, 1000)

@@ -30,6 +30,10 @@ def _starts(fleet: Fleet) -> list[str]:
     return [line for line in fleet.task_log.read_text().splitlines() if '"start"' in line]
 
 
+def _task_rows(sheet: SheetsGateway) -> list[dict[str, str]]:
+    return [r for r in read_tab(sheet, TASKS)[1] if r.get("id") or r.get("lease")]
+
+
 def _rows_are_consistent(sheet: SheetsGateway) -> None:
     """Every row that holds a lease holds its own ID (the lease names the row's ID)."""
     _, rows = read_tab(sheet, TASKS)
@@ -57,6 +61,8 @@ def test_renewals_that_land_late_keep_the_claim(
     _, history = read_tab(sheet, TASKS_HISTORY)
     assert history[0]["worker"] == "slow"
     assert emulator.stats()["late_writes"]["applied"] >= 1
+    # The finished row leaves Tasks with the leader's next compaction pass, seconds later.
+    wait_for(lambda: not _task_rows(sheet), 30, "the finished row to leave Tasks")
     fleet.stop_all()
     assert slow.popen.returncode is not None
     check_drained(sheet, ids)
@@ -67,8 +73,8 @@ def test_a_late_tombstone_never_lands_on_the_requeued_row(
     emulator: EmulatorServer, sheet: SheetsGateway, fleet: Fleet
 ) -> None:
     (task_id,) = seed_tasks(sheet, 1, prefix="https://example.test/broken")
-    # The tombstone of the dead-lettered row (its ID and Lease cells turned into the header's
-    # words) lands 6 s late, after a person has requeued the task.
+    # The tombstone of the dead-lettered row (its Lease cell, and before the fix its ID cell
+    # too, turned into the header's word) lands 6 s late, after a person has requeued the task.
     emulator.arm_fault(
         "late", method="POST", path=":batchUpdate", body='"Lease"', times=1, delay_ms=6000
     )
@@ -76,8 +82,12 @@ def test_a_late_tombstone_never_lands_on_the_requeued_row(
         "unlucky", handler="tests.coordination.test_lifecycle:always_fails", MAX_ATTEMPTS="1"
     )
     wait_for(lambda: len(read_tab(sheet, TASKS_DLQ)[1]) == 1, 60, "the task to be dead-lettered")
-    requeue(sheet, TASKS_DLQ, [task_id])
+    # The agent leaves once its row is gone (its tombstone sent again after the lost answer);
+    # a requeue before that is refused ("still leaving"), and the agent would claim it again.
     first.popen.wait(timeout=60)
+    assert emulator.stats()["late_writes"]["pending"] == 1, "the late tombstone is still to come"
+    report = requeue(sheet, TASKS_DLQ, [task_id])
+    assert report.requeued == [task_id], report
     wait_for(lambda: emulator.stats()["late_writes"]["applied"] >= 1, 30, "the late tombstone")
     _rows_are_consistent(sheet)
     fleet.start("lucky")

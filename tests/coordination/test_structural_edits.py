@@ -30,6 +30,13 @@ def _insert(sheet: SheetsGateway, dimension: str, at: int, count: int = 1) -> No
     sheet.batch_update([{"insertDimension": {"range": span, "inheritFromBefore": at > 0}}])
 
 
+def _add_column(sheet: SheetsGateway) -> None:
+    """One more column at the right of Tasks, as a person adds one before typing in it."""
+    sheet_id = sheet.tab(TASKS.title).sheet_id
+    append = {"sheetId": sheet_id, "dimension": "COLUMNS", "length": 1}
+    sheet.batch_update([{"appendDimension": append}])
+
+
 def _done(sheet: SheetsGateway) -> int:
     return len(read_tab(sheet, TASKS_HISTORY)[1])
 

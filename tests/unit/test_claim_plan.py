@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agent.coordination.lease import Lease, LeaseState, pending
-from agent.coordination.queue.plan import ClaimPolicy, PlannedClaim, plan_claims
+from agent.coordination.queue.plan import (
+    ADOPT,
+    CLAIM,
+    MERGE,
+    ClaimPolicy,
+    PlannedClaim,
+    own_claim_pattern,
+    plan_claims,
+)
 from agent.coordination.rows import QueueRow
 
 NOW = 1_800_000_000.0
@@ -59,10 +68,56 @@ def test_another_agents_lease_is_taken_over_only_once_seen_unchanged_for_a_lease
     assert plans[0].lease.owner == ME and plans[0].lease.attempts == 2
 
 
-def test_own_lease_is_kept_while_held_and_taken_over_once_dropped() -> None:
+def test_own_lease_is_kept_while_held_and_adopted_at_once_when_not_held() -> None:
+    """A claim of this session that it does not hold (its claim landed after the answer was
+    lost, or a step dropped it) is taken back at once, not left to lapse for a whole lease."""
     rows = [_row(2, _claimed("mine", ME)), _row(3, _claimed("dropped", ME))]
-    plans = _plan(rows, 10, [600.0, 600.0], held=frozenset({"mine"}))
-    assert [p.row.row_id for p in plans] == ["dropped"]
+    plans = _plan(rows, 10, [600.0, 0.0], held=frozenset({"mine"}))
+    assert [(p.row.row_id, p.kind) for p in plans] == [("dropped", ADOPT)]
+    adopted = plans[0].lease
+    assert (adopted.owner, adopted.attempts, adopted.stamp) == (ME, 1, f"{int(NOW)}.0")
+    renewed_meanwhile = _claimed("dropped", ME).renewed().renewed().encode()
+    assert re.fullmatch(plans[0].old_pattern, renewed_meanwhile)
+    assert not re.fullmatch(plans[0].old_pattern, _claimed("dropped", ME, attempts=2).encode())
+    # A late release or renewal of the old claim no longer matches the adopted one.
+    old_claim = own_claim_pattern(_claimed("dropped", ME))
+    assert not re.fullmatch(old_claim, adopted.renewed().encode())
+
+
+def test_a_pending_row_is_claimed_whatever_its_attempts_and_not_before_became() -> None:
+    (plan,) = _plan([_row(2, pending("t0"))], 10, [0.0])
+    assert plan.kind == CLAIM
+    assert re.fullmatch(plan.old_pattern, "PENDING|t0|0|-|0")
+    assert re.fullmatch(plan.old_pattern, "PENDING|t0|4|-|1800000100")
+    assert not re.fullmatch(plan.old_pattern, "PENDING|t01|0|-|0")
+    assert not re.fullmatch(plan.old_pattern, _claimed("t0", "other#x").encode())
+
+
+def test_copies_of_one_task_are_claimed_once_counting_the_most_attempts() -> None:
+    rows = [_row(2, pending("t0")), _row(3, pending("t1")), _row(4, pending("t0", attempts=2))]
+    plans = _plan(rows, 10, [0.0, 0.0, 0.0])
+    assert [(p.row.row_number, p.lease.attempts) for p in plans] == [(2, 3), (3, 1)]
+
+
+def test_identical_copies_are_one_claim() -> None:
+    rows = [_row(2, pending("t0")), _row(3, pending("t0"))]
+    assert [p.row.row_number for p in _plan(rows, 10, [0.0, 0.0])] == [2]
+
+
+def test_a_waiting_copy_of_a_claimed_task_is_merged_into_the_claim_never_claimed() -> None:
+    held_elsewhere = _claimed("t0", "other#x")
+    rows = [_row(2, pending("t0", attempts=1)), _row(3, held_elsewhere)]
+    (plan,) = _plan(rows, 10, [0.0, 0.0])
+    assert (plan.kind, plan.row.row_number, plan.lease) == (MERGE, 2, held_elsewhere)
+    assert re.fullmatch(plan.old_pattern, "PENDING|t0|1|-|0")
+    assert not re.fullmatch(plan.old_pattern, held_elsewhere.encode())
+
+
+def test_a_waiting_copy_of_a_finished_task_is_merged_into_it() -> None:
+    done = Lease(LeaseState.DONE, "t0", 1, "other#x", "1700000000")
+    rows = [_row(2, done), _row(3, pending("t0"))]
+    (plan,) = _plan(rows, 10, [0.0, 0.0])
+    assert (plan.kind, plan.lease) == (MERGE, done)
 
 
 def test_a_lease_expired_max_attempts_times_fails_with_the_reason_and_is_not_capped() -> None:

@@ -1,4 +1,5 @@
-"""Finding rows by content: the ID and Lease columns read whole, or the ID column's tail."""
+"""Finding rows by content: the ID column's tail (the ID and Lease columns read whole are
+:meth:`agent.coordination.queue.layout.TabLayout.id_lease_pairs`)."""
 
 from __future__ import annotations
 
@@ -17,17 +18,3 @@ def ids_in_tail(
     first = max(2, info.row_count - tail - len(row_ids))
     (values,) = gateway.read([column_range(title, id_col, first)])
     return {row[0] for row in values if row} & set(row_ids)
-
-
-def id_lease_pairs(
-    gateway: SheetsGateway, title: str, id_col: int, lease_col: int
-) -> list[tuple[str, str]]:
-    """(ID, Lease) of every row below the header, in sheet order (one ``batchGet``)."""
-    ids, leases = gateway.read([column_range(title, id_col, 2), column_range(title, lease_col, 2)])
-    return [
-        (
-            id_row[0] if id_row else "",
-            leases[i][0] if i < len(leases) and leases[i] else "",
-        )
-        for i, id_row in enumerate(ids)
-    ]

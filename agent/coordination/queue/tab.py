@@ -1,8 +1,10 @@
 """A queue tab (Tasks or Sources) with its History and DLQ: claim, renew, finish, release.
 
-Every decision rests on the lease cell, changed only by compare-and-set (``findReplace`` on the
-lease column, pattern = exact old value, which contains the row's ID). Row numbers are used
-for two things only, both harmless when rows shift (see docs/protocol.md): choosing which
+Every decision rests on the lease cell, changed only by compare-and-set (``findReplace`` over
+the whole tab, with a pattern that names the row's ID: the exact old value, any waiting copy of
+a task, or this session's claim renewed any number of times; see docs/protocol.md §1). Row
+numbers are used for two things only, both harmless when rows shift (see docs/protocol.md):
+choosing which
 window of rows to read, and rewriting the display columns (Status, Claimed At, Worker,
 Attempts) from the lease in the same cycle they were read.
 
@@ -19,20 +21,26 @@ from dataclasses import replace
 from typing import Any
 
 from agent.coordination.batch import WriteBatch
-from agent.coordination.cas import cas_request, occurrences
-from agent.coordination.lease import Lease, LeaseState
+from agent.coordination.cas import exact_pattern, occurrences, pattern_cas_request
+from agent.coordination.lease import Lease, LeaseParseError, LeaseState, parse_lease
 from agent.coordination.observer import LeaseObserver
 from agent.coordination.queue.display import display_of, project
-from agent.coordination.queue.lookup import id_lease_pairs
+from agent.coordination.queue.layout import TabLayout
 from agent.coordination.queue.model import Claim, ClaimOutcome, Cycle, Problem
 from agent.coordination.queue.moves import Mover
-from agent.coordination.queue.plan import ClaimPolicy, PlannedClaim, plan_claims
+from agent.coordination.queue.plan import (
+    ADOPT,
+    MERGE,
+    ClaimPolicy,
+    PlannedClaim,
+    own_claim_pattern,
+    plan_claims,
+)
 from agent.coordination.queue.tombstones import Tombstones
 from agent.coordination.queue.window import WindowReader
 from agent.coordination.rows import QueueRow
 from agent.schema import ColumnMap, TabSpec
 from agent.sheets.gateway import SheetsGateway
-from agent.sheets.table import read_maps
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +83,11 @@ class QueueTab:
         #: half-way dropped it) is taken over like anyone else's once the lease has expired;
         #: the default keeps every own row.
         self.holds: Callable[[str], bool] = lambda row_id: True
-        self.maps: dict[str, ColumnMap] = {}
-        self.reader = WindowReader(gateway, spec, lambda: self.cmap, window_rows)
+        self.layout = TabLayout(gateway, spec, (history, dlq))
+        self.maps = self.layout.maps
+        self.reader = WindowReader(
+            gateway, spec, lambda: self.cmap, self.layout.relayout, window_rows
+        )
         self.tombstones = Tombstones(gateway, spec, lambda: self.cmap, self.observer, self._pairs)
         self.mover = Mover(gateway, history, dlq, lambda title: self.maps[title])
         self._expected: dict[str, str] = {}  # lease values written by an ambiguous call
@@ -84,16 +95,12 @@ class QueueTab:
     # ----------------------------------------------------------------- schema
     def load(self) -> None:
         """Read the header rows of the three tabs (one call) and check every needed column."""
-        specs = (self.spec, self.history, self.dlq)
-        for spec in specs:
-            self.gateway.tab(spec.title)
-        for spec, cmap in zip(specs, read_maps(self.gateway, specs), strict=True):
-            self.maps[spec.title] = cmap
+        self.layout.load()
 
     @property
     def cmap(self) -> ColumnMap:
-        """The queue tab's column map."""
-        return self.maps[self.spec.title]
+        """The queue tab's column map (re-read whenever a read finds the header changed)."""
+        return self.layout.cmap
 
     @property
     def owner(self) -> str:
@@ -119,6 +126,11 @@ class QueueTab:
     def tombstones_seen(self) -> int:
         """Tombstones in the rows of the last read."""
         return self.reader.tombstones_seen
+
+    @property
+    def removable_tombstones(self) -> int:
+        """Tombstones a removal could delete now, from the last read of the tab's top."""
+        return self.reader.removable
 
     @property
     def problems(self) -> dict[str, Problem]:
@@ -152,8 +164,9 @@ class QueueTab:
             self._add_claim(plan, batch, cycle, unknown)
         if self.compacts:
             sheet_id = self.gateway.tab(self.spec.title).sheet_id
-            project(rows, {p.row.row_id: p.lease for p in plans}, self.cmap, sheet_id, batch)
-        self.tombstones.add_to(batch, delete=self._may_delete())
+            planned = {p.row.row_id: p.lease for p in plans if p.kind != MERGE}
+            project(rows, planned, self.cmap, sheet_id, batch)
+        self.tombstones.add_to(batch, end=self._delete_end() if limit > 0 else None)
         if not batch.flush(self.gateway) and unknown:
             self._resolve(unknown)
         if cycle.lost:
@@ -164,24 +177,35 @@ class QueueTab:
         return cycle
 
     def _plan(self, rows: Sequence[QueueRow], limit: int, now: float) -> list[PlannedClaim]:
-        ages = [
-            self.observer.observe(row.row_id, row.lease_text) if row.lease is not None else 0.0
-            for row in rows
-        ]
+        seen: set[str] = set()
+        ages = []
+        for row in rows:  # copies of one ID: only the first is observed (their texts differ)
+            first = row.lease is not None and row.row_id not in seen
+            seen.add(row.row_id)
+            ages.append(self.observer.observe(row.row_id, row.lease_text) if first else 0.0)
         return plan_claims(rows, limit, now, self.holds, policy=self.policy, ages=ages)
 
     def _add_claim(
         self, plan: PlannedClaim, batch: WriteBatch, cycle: Cycle, unknown: dict[str, Settle]
     ) -> None:
         row, new = plan.row, plan.lease
+        if plan.kind == MERGE:  # copies made equal; nothing is won or lost
+            batch.add(self._cas(plan.old_pattern, new.encode()))
+            return
 
         def settle(won: bool) -> None:
             if won:
                 self._won(plan, cycle)
-            else:
+                if plan.kind == ADOPT:
+                    log.info(
+                        "%s %s: own claim found after its answer was lost; adopted",
+                        self.spec.title,
+                        row.row_id,
+                    )
+            elif plan.kind != ADOPT:
                 cycle.lost += 1
 
-        self._add_cas(row.row_id, row.lease_text, new, settle, batch, unknown)
+        self._add_cas(row.row_id, plan.old_pattern, new, settle, batch, unknown)
 
     def _add_terminal(
         self,
@@ -196,6 +220,8 @@ class QueueTab:
             cycle.moved.append(outcome)  # already terminal (an orphan, or a retry)
             return
         new = lease.finished(outcome.state, now)
+        claimed = lease.state is LeaseState.CLAIMED
+        old = own_claim_pattern(lease) if claimed else exact_pattern(lease.encode())
 
         def settle(won: bool) -> None:
             if won:
@@ -205,12 +231,12 @@ class QueueTab:
                 outcome.claim.lost = True
                 log.warning("%s %s: lease lost before finishing", self.spec.title, lease.row_id)
 
-        self._add_cas(lease.row_id, lease.encode(), new, settle, batch, unknown)
+        self._add_cas(lease.row_id, old, new, settle, batch, unknown)
 
     def _add_cas(
         self,
         row_id: str,
-        old: str,
+        pattern: str,
         new: Lease,
         settle: Settle,
         batch: WriteBatch,
@@ -223,7 +249,7 @@ class QueueTab:
             else:
                 settle(occurrences(reply) >= 1)
 
-        batch.add(self._cas(old, new.encode()), on_reply)
+        batch.add(self._cas(pattern, new.encode()), on_reply)
 
     def _resolve(self, unknown: dict[str, Settle]) -> None:
         """After an ambiguous write: read the lease cells back and settle each CAS."""
@@ -243,9 +269,11 @@ class QueueTab:
             was_terminal = row.lease is not None and row.lease.state is not LeaseState.CLAIMED
             cycle.orphans.append(ClaimOutcome(claim, new.state, error, recovered=was_terminal))
 
-    def _cas(self, old: str, new: str) -> dict[str, Any]:
+    def _cas(self, pattern: str, new: str) -> dict[str, Any]:
+        """A compare-and-set over the whole tab: the pattern names the row's ID, so it finds
+        the lease cell even when people moved the columns since the layout was last read."""
         info = self.gateway.tab(self.spec.title)
-        return cas_request(info.sheet_id, self.cmap.col("lease"), old, new)
+        return pattern_cas_request(info.sheet_id, None, pattern, new)
 
     def display_of(self, lease: Lease) -> dict[str, str]:
         """The display columns a row with ``lease`` should show."""
@@ -267,19 +295,22 @@ class QueueTab:
                 reply: dict[str, Any] | None, claim: Claim = claim, new: Lease = new
             ) -> None:
                 if reply is None:
-                    current = self.locate([claim.row_id]).get(claim.row_id)
-                    won = current == new.encode()
-                    if not won and current != claim.lease.encode():
-                        claim.lost = True
-                    elif won:
+                    # It may land later: whatever the cell holds, if it is still this claim
+                    # (renewed any number of times) the claim is kept, and the next renewal
+                    # counts on from ``new`` so that the cell keeps changing.
+                    current = _parsed(self.locate([claim.row_id]).get(claim.row_id, ""))
+                    if current is not None and claim.lease.same_claim(current):
                         claim.lease = new
+                    else:
+                        claim.lost = True
+                        log.warning("%s %s: lease lost", self.spec.title, claim.row_id)
                 elif occurrences(reply) >= 1:
                     claim.lease = new
                 else:
                     claim.lost = True
                     log.warning("%s %s: lease lost", self.spec.title, claim.row_id)
 
-            batch.add(self._cas(claim.lease.encode(), new.encode()), on_reply)
+            batch.add(self._cas(own_claim_pattern(claim.lease), new.encode()), on_reply)
 
     def release(
         self, claims: Sequence[Claim], *, not_before_s: float = 0.0, refund: bool = False
@@ -289,7 +320,7 @@ class QueueTab:
         for claim in claims:
             if not claim.lost:
                 new = claim.lease.released(not_before_s, refund=refund)
-                batch.add(self._cas(claim.lease.encode(), new.encode()))
+                batch.add(self._cas(own_claim_pattern(claim.lease), new.encode()))
         batch.flush(self.gateway)
 
     # ----------------------------------------------------------------- finishing
@@ -318,22 +349,38 @@ class QueueTab:
         if project_display:
             sheet_id = self.gateway.tab(self.spec.title).sheet_id
             project(rows, {}, self.cmap, sheet_id, batch)
-        if self.tombstones_seen:
-            batch.add(self.tombstones.delete_request())
+        removable = self.reader.removable
+        if removable:
+            batch.add(self.tombstones.delete_request(self.reader.safe_end))
         batch.flush(self.gateway)
-        return self.tombstones_seen
+        return removable
 
-    def remove_tombstones(self) -> None:
-        """``deleteDuplicates`` alone, for an agent leaving when the leader may be gone."""
-        self.tombstones.remove()
+    def remove_tombstones(self, count: int = 1_000) -> None:
+        """Remove tombstones now, for an agent leaving when the leader may be gone: one read of
+        the top ``count`` rows (to find how far down a removal is safe), then one write."""
+        self.reader.read(2, count)
+        if self.reader.removable:
+            self.tombstones.remove(self.reader.safe_end)
 
-    def flush_tombstones(self) -> None:
-        """Remove moved rows now (normally they ride along with the next claim)."""
-        self.tombstones.flush(delete=self._may_delete())
+    def flush_tombstones(self, count: int = 1_000) -> None:
+        """Write the pending tombstones now (normally they ride along with the next claim).
 
-    def _may_delete(self) -> bool:
-        """Whether tombstones written now may be removed in the same batch."""
-        return self.compacts and not (self.protect_raw_rows and self.raw_rows)
+        A tab this agent compacts is read first (top ``count`` rows, one read) so that the same
+        batch removes them; otherwise a later pass that read the top of the tab does.
+        """
+        end = None
+        if self.compacts and self.tombstones.waiting:
+            rows, _ = self.reader.read(2, count)
+            end = self._delete_end([r for r in rows if not r.row_id and not r.lease_text])
+        self.tombstones.flush(end=end)
+
+    def _delete_end(self, raw_rows: Sequence[QueueRow] | None = None) -> int | None:
+        """How far down tombstones may be removed in a batch after the last read (None: not
+        now), given the rows typed by hand that it saw (the last window's by default)."""
+        raw = self.raw_rows if raw_rows is None else raw_rows
+        if not self.compacts or (self.protect_raw_rows and raw):
+            return None
+        return self.reader.safe_end
 
     @property
     def has_tombstones(self) -> bool:
@@ -355,5 +402,11 @@ class QueueTab:
         return pairs & set(self._pairs())
 
     def _pairs(self) -> list[tuple[str, str]]:
-        cmap = self.cmap
-        return id_lease_pairs(self.gateway, self.spec.title, cmap.col("id"), cmap.col("lease"))
+        return self.layout.id_lease_pairs()
+
+
+def _parsed(text: str) -> Lease | None:
+    try:
+        return parse_lease(text)
+    except LeaseParseError:
+        return None

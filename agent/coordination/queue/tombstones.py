@@ -1,8 +1,10 @@
 """Tombstones: how a moved row leaves its queue tab by content, never by row number.
 
-A row that reached History or the DLQ gets its ID and Lease cells set to their header text (two
-compare-and-sets from the exact old values); ``deleteDuplicates`` on those two columns then
-removes every such row, the header row being the first of the duplicates.
+A row that reached History or the DLQ gets its Lease cell set to the Lease header's text (one
+compare-and-set from the exact finished lease); ``deleteDuplicates`` on the Lease column then
+removes every such row, the header row being the first of the duplicates. The ID cell is never
+touched: a tombstone that lands late can only ever change the one finished lease it names, never
+a row queued again under the same ID (see docs/protocol.md §5).
 """
 
 from __future__ import annotations
@@ -52,14 +54,13 @@ class Tombstones:
         with self._lock:
             self._pending.extend(stones)
 
-    def add_to(self, batch: WriteBatch, *, delete: bool) -> None:
-        """Add the pending tombstones (and, with ``delete``, ``deleteDuplicates``).
+    def add_to(self, batch: WriteBatch, *, end: int | None) -> None:
+        """Add the pending tombstones (and, with ``end``, a ``deleteDuplicates`` above it).
 
         They stay pending until a reply confirms the batch was applied. After a batch of
-        unknown fate they are not simply sent again: the ID half of a tombstone matches *any*
-        row with that ID, and once the first try did land, a requeue may have queued the same
-        ID again as a new row. So the lease cells are read back first, and only tombstones
-        whose row still holds the finished lease are repeated.
+        unknown fate the lease cells are read back first, and only tombstones whose row still
+        holds the finished lease are repeated (sending one again is harmless, since it matches
+        only that exact lease, but the read tells which landed).
         """
         self._verify()
         with self._lock:
@@ -68,12 +69,9 @@ class Tombstones:
             return
         cmap = self._cmap()
         sheet_id = self.gateway.tab(self.spec.title).sheet_id
-        id_col, lease_col = cmap.col("id"), cmap.col("lease")
-        id_header = self.spec.column("id").header(cmap.language)
         lease_header = self.spec.column("lease").header(cmap.language)
-        for row_id, lease_text in stones:
-            batch.add(cas_request(sheet_id, id_col, row_id, id_header))
-            batch.add(cas_request(sheet_id, lease_col, lease_text, lease_header))
+        for _, lease_text in stones:  # over the whole tab: the lease names the row's ID
+            batch.add(cas_request(sheet_id, None, lease_text, lease_header))
 
         def on_reply(reply: dict[str, Any] | None) -> None:
             if reply is None:
@@ -83,29 +81,33 @@ class Tombstones:
             self._drop(set(stones))
 
         batch.handlers[-1] = on_reply  # the last tombstone CAS tells the batch was applied
-        if delete:
-            batch.add(self.delete_request())
+        if end is not None:
+            batch.add(self.delete_request(end))
 
-    def delete_request(self) -> dict[str, Any]:
-        """The ``deleteDuplicates`` that removes every tombstone of the tab."""
+    def delete_request(self, end: int | None) -> dict[str, Any]:
+        """The ``deleteDuplicates`` that removes the tombstones above row index ``end``.
+
+        ``end`` comes from :func:`~agent.coordination.queue.compaction.safe_dedup_end` on a read
+        of the top of the tab made just before: no person's row lies above it.
+        """
         cmap = self._cmap()
         sheet_id = self.gateway.tab(self.spec.title).sheet_id
-        return delete_duplicates_request(sheet_id, [cmap.col("id"), cmap.col("lease")])
+        return delete_duplicates_request(sheet_id, [cmap.col("lease")], end)
 
-    def flush(self, *, delete: bool) -> None:
+    def flush(self, *, end: int | None) -> None:
         """Write the pending tombstones now (normally they ride along with the next claim)."""
         batch = WriteBatch()
-        self.add_to(batch, delete=delete)
+        self.add_to(batch, end=end)
         batch.flush(self.gateway)
 
-    def remove(self) -> None:
+    def remove(self, end: int | None) -> None:
         """``deleteDuplicates`` alone, for an agent leaving when the leader may be gone.
 
         An ambiguous answer is fine: removing tombstones is harmless to repeat or to miss
         (readers skip them; the next leader's compaction removes what is left).
         """
         batch = WriteBatch()
-        batch.add(self.delete_request())
+        batch.add(self.delete_request(end))
         batch.flush(self.gateway)
 
     def _drop(self, stones: set[Stone]) -> None:

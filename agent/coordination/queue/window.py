@@ -7,15 +7,27 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 
+from agent.coordination.queue.compaction import safe_dedup_end
 from agent.coordination.queue.model import Problem
 from agent.coordination.rows import QueueRow, parse_rows
+from agent.errors import SheetsError
 from agent.schema import ColumnMap, TabSpec
-from agent.sheets.a1 import rows_range
+from agent.sheets.a1 import column_range, quote_title
 from agent.sheets.gateway import SheetsGateway
+from agent.sheets.table import header_range
 
 log = logging.getLogger(__name__)
+
+#: How far below a blank window the Lease column is searched for more rows (one read).
+LOOKAHEAD_ROWS = 5_000
+#: After a search found nothing, the next one waits this long (an idle, empty tab).
+LOOKAHEAD_EVERY_S = 30.0
+
+#: Told the header row of every read; answers the column map to read it with.
+Relayout = Callable[[Sequence[object]], ColumnMap]
 
 
 class WindowReader:
@@ -26,11 +38,15 @@ class WindowReader:
         gateway: SheetsGateway,
         spec: TabSpec,
         cmap: Callable[[], ColumnMap],
+        relayout: Relayout,
         window_rows: int,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.gateway = gateway
         self.spec = spec
         self._cmap = cmap
+        self._relayout = relayout
+        self._monotonic = monotonic
         self.window_rows = window_rows
         self.cursor = 2
         self.known_end = 2  # the first row past the data, as last seen
@@ -38,22 +54,50 @@ class WindowReader:
         self.raw_rows: list[QueueRow] = []
         self.tombstones_seen = 0
         self.problems: dict[str, Problem] = {}
+        #: ``endRowIndex`` of a ``deleteDuplicates`` that deletes no person's row, from the
+        #: last read when it started at row 2 (None after a read lower down).
+        self.safe_end: int | None = None
+        #: Tombstones above ``safe_end`` in the last read (what a removal now would remove).
+        self.removable = 0
+        self._searched_at: float | None = None  # monotonic time of a search that found nothing
+        self._blank = False  # whether the last read held no text at all
 
     def read(self, first_row: int, count: int) -> tuple[list[QueueRow], bool]:
-        """Rows ``first_row``.. (``count`` of them); also whether the tab ended inside."""
-        cmap = self._cmap()
-        rng = rows_range(self.spec.title, first_row, first_row + count - 1, cmap.width)
-        (values,) = self.gateway.read([rng])
+        """Rows ``first_row``.. (``count`` of them); also whether the tab ended inside.
+
+        The header row comes in the same ``batchGet`` (no extra call): when a person moved
+        columns, the rows are read with the new layout (see ``relayout``). Rows are read whole
+        (every column), so a column inserted anywhere never hides Lease from the read.
+        """
+        title = quote_title(self.spec.title)
+        header, values = self.gateway.read(
+            [header_range(self.spec.title), f"{title}!{first_row}:{first_row + count - 1}"]
+        )
+        cmap = self._relayout(header[0] if header else [])
         rows = parse_rows(cmap, first_row, values)
         for row in rows:
             if row.problem:
                 self._report(row)
         self.tombstones_seen = count_tombstones(cmap, values)
+        self.safe_end = safe_dedup_end(cmap, first_row, values, count) if first_row == 2 else None
+        above = values[: self.safe_end - first_row + 1] if self.safe_end is not None else []
+        self.removable = count_tombstones(cmap, above)
+        self._blank = not any(any(str(c).strip() for c in row) for row in values)
         return rows, len(values) < count
 
     def next(self) -> list[QueueRow]:
-        """The window at the cursor; the cursor moves on (back to the top at the end)."""
+        """The window at the cursor; the cursor moves on (back to the top at the end).
+
+        A window with nothing in it may sit above more rows (a person inserted a block of blank
+        rows): then one read of the Lease column below finds the next row, and the window is
+        read there instead.
+        """
         rows, at_end = self.read(self.cursor, self.window_rows)
+        if self._blank:
+            below = self._next_filled_row(self.cursor + self.window_rows)
+            if below is not None:
+                self.cursor = below
+                rows, at_end = self.read(self.cursor, self.window_rows)
         self.raw_rows = [r for r in rows if not r.row_id and not r.lease_text]
         if at_end:
             self.known_end = max(self.cursor + len(rows), 2)
@@ -62,6 +106,33 @@ class WindowReader:
             self.known_end = max(self.known_end, self.cursor + self.window_rows)
             self.cursor += self.window_rows
         return rows
+
+    def _next_filled_row(self, first_row: int) -> int | None:
+        """The first row at or below ``first_row`` whose Lease cell holds text (one read), or
+        None; a search that found nothing is not repeated for ``LOOKAHEAD_EVERY_S``."""
+        now = self._monotonic()
+        if self._searched_at is not None and now - self._searched_at < LOOKAHEAD_EVERY_S:
+            return None
+        self._searched_at = now
+        # A range past the grid is refused (Google's 400 "exceeds grid limits"): stay inside
+        # the grid as last seen (rows inserted since only make it taller).
+        last = min(first_row + LOOKAHEAD_ROWS - 1, self.gateway.tab(self.spec.title).row_count)
+        if last < first_row:
+            return None
+        lease_col = self._cmap().col("lease")
+        try:
+            (values,) = self.gateway.read(
+                [column_range(self.spec.title, lease_col, first_row, last)]
+            )
+        except SheetsError as exc:  # the grid shrank since it was last seen: look again later
+            log.info("%s: no search below row %d (%s)", self.spec.title, first_row, exc)
+            self.gateway.refresh()
+            return None
+        for offset, row in enumerate(values):
+            if row and str(row[0]).strip():
+                self._searched_at = None
+                return first_row + offset
+        return None
 
     def spread_out(self) -> None:
         """After losing claims to other agents, read a random window next time."""
@@ -83,15 +154,7 @@ class WindowReader:
 
 
 def count_tombstones(cmap: ColumnMap, values: Sequence[Sequence[str]]) -> int:
-    """How many rows of ``values`` are tombstones (ID and Lease cells hold their headers)."""
-    id_col, lease_col = cmap.col("id"), cmap.col("lease")
-    id_header = cmap.spec.column("id").header(cmap.language)
+    """How many rows of ``values`` are tombstones (the Lease cell holds the Lease header)."""
+    lease_col = cmap.col("lease")
     lease_header = cmap.spec.column("lease").header(cmap.language)
-    return sum(
-        1
-        for row in values
-        if id_col < len(row)
-        and lease_col < len(row)
-        and row[id_col] == id_header
-        and row[lease_col] == lease_header
-    )
+    return sum(1 for row in values if lease_col < len(row) and row[lease_col] == lease_header)
