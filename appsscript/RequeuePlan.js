@@ -27,7 +27,11 @@ function planRequeue_(ids, dlqRecords, queueIds, queueLeases = []) {
   const leaving = new Set();
   queueIds.forEach((cell, i) => {
     const id = cellText_(cell).trim();
-    const state = cellText_(queueLeases[i]).split(SCHEMA.leaseSeparator)[0];
+    const lease = cellText_(queueLeases[i]);
+    // A tombstone (Lease cell = the Lease header) is a moved row waiting to be removed: it
+    // keeps its ID cell, but the task is no longer queued there.
+    if (isTombstoneLease_(lease)) return;
+    const state = lease.split(SCHEMA.leaseSeparator)[0];
     (state === 'DONE' || state === 'FAILED' ? leaving : queued).add(id);
   });
   /** @type {Map<string, RowRecord>} */
@@ -57,6 +61,18 @@ function planRequeue_(ids, dlqRecords, queueIds, queueLeases = []) {
     plan.requeued.push(id);
   }
   return plan;
+}
+
+/**
+ * Whether a Lease cell marks a tombstone: it holds the Lease header's text (either language).
+ *
+ * @param {string} lease the Lease cell's text.
+ * @return {boolean}
+ */
+function isTombstoneLease_(lease) {
+  return Object.values(SCHEMA.tabs).some((tab) =>
+    tab.columns.some((c) => c.key === 'lease' && (c.en === lease || c.pt === lease)),
+  );
 }
 
 /**

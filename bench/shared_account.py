@@ -37,7 +37,7 @@ TASK_S = 60.0
 PROBE_S = 2.0
 SIZES = (5, 20, 50)
 QUICK_SIZES = (5,)
-WINDOW_S = 240.0
+WINDOW_S = 180.0
 QUICK_WINDOW_S = 120.0
 WARMUP_S = 45.0
 
@@ -132,7 +132,7 @@ def one_fleet(emulator: BenchEmulator, tmp: Path, agents: int, window_s: float) 
     try:
         for n in range(agents):
             fleet.start(f"s{agents}-{n:02d}", burst=False)
-        wait_until(lambda: _registered(probe_gateway) >= agents, 120, interval_s=2.0)
+        wait_until(lambda: _registered(probe_gateway) >= agents, 300, interval_s=2.0)
         time.sleep(WARMUP_S)
         before, t1 = _fleet_calls(emulator), time.time()
         pids = [a.popen.pid for a in fleet.agents]

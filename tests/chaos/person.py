@@ -49,7 +49,7 @@ from typing import Any
 from agent.clock import parse_utc_iso
 from agent.coordination.cas import cas_request, delete_duplicates_request, occurrences
 from agent.coordination.enqueue import add_sources, requeue
-from agent.errors import AgentError
+from agent.errors import AgentError, AmbiguousWriteError
 from agent.schema import SOURCES, TASKS, TASKS_DLQ, ColumnMap
 from agent.sheets.a1 import column_letter, column_range
 from agent.sheets.client import make_client
@@ -305,13 +305,20 @@ class Person:
         """Append the next late source (every other one through the add-on's addSources)."""
         url = self.late.pop(0)
         self.added_sources.append(url)  # before sending, for the same reason as junk
-        if self.addon is not None and len(self.added_sources) % 2 == 1:
-            result = self.addon.call("addSources", [url])
-            if result["rejected"]:
-                raise AgentError(f"the add-on refused {url}: {result['rejected']}")
-            self.done["addon_add_source"] += 1
-            return
-        add_sources(self.gateway(), [url])
+        try:
+            if self.addon is not None and len(self.added_sources) % 2 == 1:
+                result = self.addon.call("addSources", [url])
+                if result["rejected"]:
+                    raise AgentError(f"the add-on refused {url}: {result['rejected']}")
+                self.done["addon_add_source"] += 1
+                return
+            add_sources(self.gateway(), [url])
+        except AmbiguousWriteError:
+            raise  # it may have landed: the audit counts the sources it finds
+        except Exception:
+            self.added_sources.pop()  # surely not added: a person tries again later
+            self.late.insert(0, url)
+            raise
 
     # ------------------------------------------------------------------ through the add-on
     def addon_refresh(self) -> None:
