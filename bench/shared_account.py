@@ -140,7 +140,11 @@ def one_fleet(emulator: BenchEmulator, tmp: Path, agents: int, window_s: float) 
         time.sleep(window_s)
         after, t2 = _fleet_calls(emulator), time.time()
         rss, cpu_after = _proc_figures(pids)
-        exited = [a.name for a in fleet.agents if a.popen.poll() is not None]
+        exited = [
+            f"{a.name} (exit {a.popen.poll()}): {a.log_tail(400).strip().splitlines()[-1:]}"
+            for a in fleet.agents
+            if a.popen.poll() is not None
+        ]
     finally:
         probe.close()
         fleet.stop_all()
