@@ -1,8 +1,9 @@
 """``python -m bench [NAME ...] [--quick] [--out DIR]``: run the benchmarks, print one table.
 
-Names: calls, throughput, naive, expansion, failover, footprint, backlog, emulator (default: all,
-in that order). ``--quick`` runs a small smoke version of each. The table is printed; the figures
-go to ``DIR/bench.json`` and the chart to ``DIR/bench.png`` (``bench-out/`` by default).
+Names: calls, throughput, naive, expansion, failover, footprint, backlog, shared-account,
+emulator (default: all, in that order). ``--quick`` runs a small smoke version of each. The
+table is printed; the figures go to ``DIR/bench.json`` and the chart to ``DIR/bench.png``
+(``bench-out/`` by default).
 Benchmarks print figures and never fail on them; the exit code is 1 only when a benchmark crashed.
 """
 
@@ -22,7 +23,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import backlog, baseline, calls, emulator_rate, expansion, failover, footprint
+from bench import (
+    backlog,
+    baseline,
+    calls,
+    emulator_rate,
+    expansion,
+    failover,
+    footprint,
+    shared_account,
+)
 from bench import throughput as quota_throughput
 from bench.chart import draw
 from bench.common import BenchEmulator, bench_emulator
@@ -41,6 +51,7 @@ BENCHMARKS: dict[str, Runner] = {
     "failover": lambda emu, tmp, quick, _: failover.run(emu, tmp, quick),
     "footprint": lambda emu, tmp, quick, _: footprint.run(emu, tmp, quick),
     "backlog": lambda emu, tmp, quick, _: backlog.run(emu, tmp, quick),
+    "shared-account": lambda emu, tmp, quick, _: shared_account.run(emu, tmp, quick),
     "emulator": lambda emu, tmp, quick, _: emulator_rate.run(quick),
 }
 

@@ -12,6 +12,7 @@ a token bucket, given a timeout and retried within bounds; writes whose fate is 
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import threading
@@ -34,7 +35,7 @@ from agent.__about__ import __version__
 from agent.errors import AmbiguousWriteError, QuotaExceededError, SheetsError
 from agent.sheets.auth import SCOPES, AuthSettings, SignIn, refresh_failure, sign_in
 from agent.sheets.auth import load_service_account as load_service_account
-from agent.sheets.pacing import TokenBucket
+from agent.sheets.pacing import TokenBucket, is_critical
 from agent.sheets.retry import (
     FailureKind,
     RetryPolicy,
@@ -42,6 +43,8 @@ from agent.sheets.retry import (
     classify_status,
     parse_retry_after,
 )
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["SCOPES", "PacedHTTPClient", "load_service_account", "make_client"]
 
@@ -221,6 +224,14 @@ class PacedHTTPClient(gspread.HTTPClient):
     ) -> None:
         status = response.status_code
         self.stats.add(f"http_{status}")
+        if status == 429:  # one line per refusal: the chaos report counts them by purpose
+            _log.info(
+                "quota: HTTP 429 on %s %s (%s, %s lane)",
+                kind,
+                method,
+                threading.current_thread().name,
+                "critical" if is_critical() else "ordinary",
+            )
         outcome = classify_status(status, idempotent=idempotent)
         if outcome is FailureKind.FATAL:
             raise APIError(response)
