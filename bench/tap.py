@@ -301,6 +301,10 @@ def _tasks_read_purpose(a1: str) -> str:
 def _cells_requested(a1: str) -> int:
     """Rows x columns of a bounded range like ``'Tasks'!A2:N51`` (0 when open-ended)."""
     cells = a1.rsplit("!", 1)[1] if "!" in a1 else ""
+    rows_only = re.match(r"^(\d+):(\d+)$", cells)
+    if rows_only:  # whole rows (the claim window): as wide as the Tasks tab orc init makes
+        rows = int(rows_only.group(2)) - int(rows_only.group(1)) + 1
+        return max(rows, 0) * len(TASKS.columns)
     match = re.match(r"^([A-Z]+)(\d+):([A-Z]+)(\d+)$", cells)
     if not match:
         return 0

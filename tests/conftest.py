@@ -78,3 +78,13 @@ def gclient(gclient_factory: ClientFactory) -> gspread.Client:
 def spreadsheet(gclient: gspread.Client) -> gspread.Spreadsheet:
     """A fresh spreadsheet with one 1000x26 ``Sheet1``."""
     return gclient.create("test spreadsheet")
+
+
+@pytest.fixture(autouse=True)
+def _handler_settings_from_the_environment() -> Iterator[None]:
+    """``orc run`` installs the handlers' settings for its process; a test that runs it in
+    process must not leave them to the next test (they would ignore its environment)."""
+    from agent.ytdlp import params
+
+    yield
+    params.configure(None)

@@ -25,12 +25,19 @@ def java_replacement_literal(text: str) -> str:
 
 
 def column_grid_range(
-    sheet_id: int, column_index: int | None, *, start_row_index: int = 1
+    sheet_id: int,
+    column_index: int | None,
+    *,
+    start_row_index: int = 1,
+    to_end: bool = False,
 ) -> dict[str, int]:
-    """A GridRange covering one column below the header row (every column when None)."""
+    """A GridRange covering one column below the header row (every column when None; with
+    ``to_end``, that column and every column to its right)."""
     grid = {"sheetId": sheet_id, "startRowIndex": start_row_index}
     if column_index is not None:
-        grid.update(startColumnIndex=column_index, endColumnIndex=column_index + 1)
+        grid["startColumnIndex"] = column_index
+        if not to_end:
+            grid["endColumnIndex"] = column_index + 1
     return grid
 
 
@@ -39,13 +46,15 @@ def exact_pattern(old: str) -> str:
     return "^" + java_regex_literal(old) + "$"
 
 
-def cas_request(sheet_id: int, column_index: int | None, old: str, new: str) -> dict[str, Any]:
+def cas_request(
+    sheet_id: int, column_index: int | None, old: str, new: str, *, to_end: bool = False
+) -> dict[str, Any]:
     """A findReplace request that turns the cell holding exactly ``old`` into ``new``."""
-    return pattern_cas_request(sheet_id, column_index, exact_pattern(old), new)
+    return pattern_cas_request(sheet_id, column_index, exact_pattern(old), new, to_end=to_end)
 
 
 def pattern_cas_request(
-    sheet_id: int, column_index: int | None, pattern: str, new: str
+    sheet_id: int, column_index: int | None, pattern: str, new: str, *, to_end: bool = False
 ) -> dict[str, Any]:
     """A findReplace request that turns every cell of the column matching ``pattern`` (a
     whole-cell regex valid in Java and Python) into ``new``.
@@ -61,7 +70,7 @@ def pattern_cas_request(
             "matchEntireCell": True,
             "searchByRegex": True,
             "includeFormulas": False,
-            "range": column_grid_range(sheet_id, column_index),
+            "range": column_grid_range(sheet_id, column_index, to_end=to_end),
         }
     }
 

@@ -44,6 +44,8 @@ class Holdings:
         self.lock = threading.RLock()
         self.tasks: dict[str, Claim] = {}
         self.sources: dict[str, Claim] = {}
+        #: Task claims whose callback runs right now (a claim of one may be re-won, never rerun).
+        self.running: dict[str, Claim] = {}
 
     def any(self) -> bool:
         """Whether any claim is held."""

@@ -60,10 +60,20 @@ class TaskRunner:
         held = ctx.holdings
         with held.lock:
             cycle = ctx.tasks.claim(max(want, 0), finishing)
-            for claim in cycle.won:
-                held.tasks[claim.row_id] = claim
             for outcome in finishing:
                 held.tasks.pop(outcome.claim.row_id, None)
+            fresh = []
+            for claim in cycle.won:
+                running = held.running.get(claim.row_id)
+                if running is not None:
+                    # This agent's own claim of a task it is running, adopted back after a
+                    # renewal was judged lost: the running callback keeps it, it is not rerun.
+                    running.lease, running.lost = claim.lease, False
+                    held.tasks[claim.row_id] = running
+                    continue
+                held.tasks[claim.row_id] = claim
+                fresh.append(claim)
+            cycle.won = fresh
         ctx.registry.count(tasks=sum(1 for o in cycle.moved if o.claim.lease.owner == ctx.owner))
         if cycle.orphans:
             self.finish(cycle.orphans)
@@ -118,14 +128,21 @@ class TaskRunner:
         """
         task = self.invoker.task_of(claim)
         started = time.monotonic()
+        held = self.ctx.holdings
+        with held.lock:
+            held.running[claim.row_id] = claim
         try:
             check_task_url(task.url, task.video_key, self.ctx.config.source_url_policy)
             chosen = self.choice.pick(handler_cell(claim.record), callback)
             result = self.invoker.run(chosen, task)
         except Exception as exc:  # a callback may raise anything
+            with held.lock:
+                held.running.pop(claim.row_id, None)
             outcome = self._failed(claim, exc)
             self.ctx.telemetry.on_task_end("failed" if outcome else "retried", exc, started)
             return outcome
+        with held.lock:
+            held.running.pop(claim.row_id, None)
         self.heartbeat.cooldown.success()
         self.ctx.telemetry.on_task_end("done", None, started)
         history = self.ctx.tasks.maps.get(self.ctx.tasks.history.title)

@@ -291,10 +291,11 @@ class QueueTab:
             cycle.orphans.append(ClaimOutcome(claim, new.state, error, recovered=was_terminal))
 
     def _cas(self, pattern: str, new: str) -> dict[str, Any]:
-        """A compare-and-set over the whole tab: the pattern names the row's ID, so it finds
-        the lease cell even when people moved the columns since the layout was last read."""
+        """A compare-and-set from the Lease column rightwards (the pattern names the row's ID):
+        a column inserted to its left since the last read is no miss; a deleted one is a
+        harmless miss. Searching every column cost each CAS the whole tab."""
         info = self.gateway.tab(self.spec.title)
-        return pattern_cas_request(info.sheet_id, None, pattern, new)
+        return pattern_cas_request(info.sheet_id, self.cmap.col("lease"), pattern, new, to_end=True)
 
     def display_of(self, lease: Lease) -> dict[str, str]:
         """The display columns a row with ``lease`` should show."""

@@ -70,8 +70,9 @@ class Tombstones:
         cmap = self._cmap()
         sheet_id = self.gateway.tab(self.spec.title).sheet_id
         lease_header = self.spec.column("lease").header(cmap.language)
-        for _, lease_text in stones:  # over the whole tab: the lease names the row's ID
-            batch.add(cas_request(sheet_id, None, lease_text, lease_header))
+        lease_col = cmap.col("lease")
+        for _, lease_text in stones:  # Lease and rightwards: the lease names the row's ID
+            batch.add(cas_request(sheet_id, lease_col, lease_text, lease_header, to_end=True))
 
         def on_reply(reply: dict[str, Any] | None) -> None:
             if reply is None:
