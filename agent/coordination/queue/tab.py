@@ -1,14 +1,13 @@
 """A queue tab (Tasks or Sources) with its History and DLQ: claim, renew, finish, release.
 
-Every decision rests on the lease cell, changed only by compare-and-set (``findReplace`` over
-the whole tab, with a pattern that names the row's ID: the exact old value, any waiting copy of
-a task, or this session's claim renewed any number of times; see docs/protocol.md §1). Row
+Every decision rests on the lease cell, changed only by compare-and-set (``findReplace`` from
+the Lease column rightwards, with a pattern that names the row's ID: the exact old value, any
+waiting copy of a task, or this session's claim renewed any number of times; §1). Row
 numbers are used for two things only, both harmless when rows shift (see docs/protocol.md):
 choosing which window of rows to read, and rewriting the display columns (Status, Claimed At,
 Worker, Attempts) from the lease in the same cycle they were read.
 
-Moving a finished row takes three steps: CAS to DONE/FAILED (fences a worker that lost its
-lease), append to History/DLQ (:mod:`.moves`), then a tombstone (:mod:`.tombstones`).
+Moving a finished row: CAS to DONE/FAILED, append to History/DLQ, then a tombstone.
 """
 
 from __future__ import annotations
