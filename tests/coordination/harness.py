@@ -59,6 +59,13 @@ def agent_config(host: str, sheet: SheetsGateway, name: str, **overrides: Any) -
     )
 
 
+def task_starts(fleet: Fleet) -> list[str]:
+    """The ``start`` lines of the fleet's task log (one per callback run, in order)."""
+    if not fleet.task_log.exists():
+        return []
+    return [line for line in fleet.task_log.read_text().splitlines() if '"start"' in line]
+
+
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
     """Poll ``condition`` every 0.2 s; fail naming ``what`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s

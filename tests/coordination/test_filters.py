@@ -19,14 +19,9 @@ from tests.coordination.harness import (
     overlaps,
     read_tab,
     seed_tasks,
+    task_starts,
     wait_for,
 )
-
-
-def _starts(fleet: Fleet) -> list[str]:
-    if not fleet.task_log.exists():
-        return []
-    return [line for line in fleet.task_log.read_text().splitlines() if '"start"' in line]
 
 
 def test_a_filter_hiding_a_running_task_never_costs_its_claim(
@@ -35,7 +30,7 @@ def test_a_filter_hiding_a_running_task_never_costs_its_claim(
     assert emulator.stats()["config"]["find_replace_hidden_rows"] is False
     ids = set(seed_tasks(sheet, 1))
     slow = fleet.start("slow", burst=False, CLAIM_BATCH="1", HANDLER_SLEEP_S="15")
-    wait_for(lambda: len(_starts(fleet)) == 1, 30, "the long task to start")
+    wait_for(lambda: len(task_starts(fleet)) == 1, 30, "the long task to start")
     (cmap,) = read_maps(sheet, [TASKS])
     hide_running = {
         "setBasicFilter": {
@@ -55,7 +50,7 @@ def test_a_filter_hiding_a_running_task_never_costs_its_claim(
     wait_for(lambda: "renewal matched nothing" in slow.output(), 30, "a renewal of the hidden row")
     sheet.batch_update([{"clearBasicFilter": {"sheetId": sheet.tab(TASKS.title).sheet_id}}])
     wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 1, 60, "the task to finish")
-    assert len(_starts(fleet)) == 1, "\n".join(_starts(fleet))
+    assert len(task_starts(fleet)) == 1, "\n".join(task_starts(fleet))
     _, history = read_tab(sheet, TASKS_HISTORY)
     assert history[0]["worker"] == "slow", "the holder kept its claim and finished the task"
     fleet.stop(grace_s=60)

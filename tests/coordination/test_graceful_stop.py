@@ -18,17 +18,12 @@ from tests.coordination.harness import (
     overlaps,
     read_tab,
     seed_tasks,
+    task_starts,
     wait_for,
 )
 
 LEASE_S = 6
 TASK_S = 15  # 2.5 leases
-
-
-def _starts(fleet: Fleet) -> list[str]:
-    if not fleet.task_log.exists():
-        return []
-    return [line for line in fleet.task_log.read_text().splitlines() if '"start"' in line]
 
 
 def test_first_sigterm_keeps_the_running_lease_alive_until_the_callback_ends(
@@ -38,7 +33,7 @@ def test_first_sigterm_keeps_the_running_lease_alive_until_the_callback_ends(
     slow = fleet.start(
         "slow", burst=False, CLAIM_BATCH="1", HANDLER_SLEEP_S=str(TASK_S), LEASE_SECONDS="6"
     )
-    wait_for(lambda: len(_starts(fleet)) == 1, 30, "the long task to start")
+    wait_for(lambda: len(task_starts(fleet)) == 1, 30, "the long task to start")
     # A second agent is idle and polling: it would take the task over as soon as its lease
     # looked expired.
     fleet.start("eager", burst=False, LEASE_SECONDS=str(LEASE_S))
@@ -46,9 +41,9 @@ def test_first_sigterm_keeps_the_running_lease_alive_until_the_callback_ends(
     slow.popen.send_signal(signal.SIGTERM)
 
     assert slow.popen.wait(timeout=TASK_S + 30) == 0, slow.output()[-3000:]
-    assert len(_starts(fleet)) == 1, (
+    assert len(task_starts(fleet)) == 1, (
         "another agent started the task while its holder was still running it:\n"
-        + "\n".join(_starts(fleet))
+        + "\n".join(task_starts(fleet))
     )
     assert not overlaps(fleet.task_log)
     _, history = read_tab(sheet, TASKS_HISTORY)
@@ -70,7 +65,7 @@ def test_first_sigterm_hands_leadership_over_rather_than_letting_it_lapse(
     slow = fleet.start(
         "slow", burst=False, CLAIM_BATCH="1", HANDLER_SLEEP_S=str(TASK_S), LEASE_SECONDS="6"
     )
-    wait_for(lambda: len(_starts(fleet)) == 1, 30, "the long task to start")
+    wait_for(lambda: len(task_starts(fleet)) == 1, 30, "the long task to start")
     wait_for(lambda: "slow#" in read_tab(sheet, LEADER_ELECTION)[1][0]["lease"], 30, "slow to lead")
     slow.popen.send_signal(signal.SIGTERM)
     wait_for(

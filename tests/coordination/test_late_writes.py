@@ -20,14 +20,9 @@ from tests.coordination.harness import (
     overlaps,
     read_tab,
     seed_tasks,
+    task_starts,
     wait_for,
 )
-
-
-def _starts(fleet: Fleet) -> list[str]:
-    if not fleet.task_log.exists():
-        return []
-    return [line for line in fleet.task_log.read_text().splitlines() if '"start"' in line]
 
 
 def _task_rows(sheet: SheetsGateway) -> list[dict[str, str]]:
@@ -47,7 +42,7 @@ def test_renewals_that_land_late_keep_the_claim(
 ) -> None:
     ids = set(seed_tasks(sheet, 1))
     slow = fleet.start("slow", burst=False, CLAIM_BATCH="1", HANDLER_SLEEP_S="14")
-    wait_for(lambda: len(_starts(fleet)) == 1, 30, "the long task to start")
+    wait_for(lambda: len(task_starts(fleet)) == 1, 30, "the long task to start")
     # The next four writes that carry slow's claim (its renewals) time out, then land 2.5 s
     # later, after slow has read the cell back.
     emulator.arm_fault(
@@ -55,8 +50,8 @@ def test_renewals_that_land_late_keep_the_claim(
     )
     fleet.start("eager", burst=False)
     wait_for(lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) == 1, 60, "the task to finish")
-    assert len(_starts(fleet)) == 1, "the claim was lost to a late renewal:\n" + "\n".join(
-        _starts(fleet)
+    assert len(task_starts(fleet)) == 1, "the claim was lost to a late renewal:\n" + "\n".join(
+        task_starts(fleet)
     )
     _, history = read_tab(sheet, TASKS_HISTORY)
     assert history[0]["worker"] == "slow"

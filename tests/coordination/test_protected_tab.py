@@ -26,6 +26,7 @@ from tests.coordination.harness import (
     overlaps,
     read_tab,
     seed_tasks,
+    task_starts,
     wait_for,
 )
 
@@ -71,18 +72,12 @@ def _unprotect(sheet: SheetsGateway, protected_range_id: int) -> None:
     sheet.batch_update([{"deleteProtectedRange": {"protectedRangeId": protected_range_id}}])
 
 
-def _starts(fleet: Fleet) -> list[str]:
-    if not fleet.task_log.exists():
-        return []
-    return [line for line in fleet.task_log.read_text().splitlines() if '"start"' in line]
-
-
 def test_a_protected_workers_tab_never_costs_a_lease(
     owned_sheet: SheetsGateway, owned_fleet: Fleet
 ) -> None:
     ids = set(seed_tasks(owned_sheet, 1))
     slow = owned_fleet.start("slow", burst=False, CLAIM_BATCH="1", HANDLER_SLEEP_S="15")
-    wait_for(lambda: len(_starts(owned_fleet)) == 1, 30, "the long task to start")
+    wait_for(lambda: len(task_starts(owned_fleet)) == 1, 30, "the long task to start")
     owned_fleet.start("eager", burst=False)
     wait_for(lambda: len(read_tab(owned_sheet, WORKERS)[1]) == 2, 30, "both agents' rows")
     protection = _protect(owned_sheet, WORKERS.title)
@@ -92,8 +87,8 @@ def test_a_protected_workers_tab_never_costs_a_lease(
         "the agent to name the protected tab in its log",
     )
     wait_for(lambda: len(read_tab(owned_sheet, TASKS_HISTORY)[1]) == 1, 60, "the task to finish")
-    assert len(_starts(owned_fleet)) == 1, "a live holder's lease lapsed:\n" + "\n".join(
-        _starts(owned_fleet)
+    assert len(task_starts(owned_fleet)) == 1, "a live holder's lease lapsed:\n" + "\n".join(
+        task_starts(owned_fleet)
     )
     _unprotect(owned_sheet, protection)
     owned_fleet.stop(grace_s=60)  # SIGTERM: each agent tidies up on the way out
@@ -109,7 +104,7 @@ def test_a_protected_history_tab_holds_moves_back_and_loses_nothing(
         owned_fleet.start(f"agent-{n}", burst=False, CLAIM_BATCH="3", HANDLER_SLEEP_S="0.2")
         for n in range(2)
     ]
-    wait_for(lambda: len(_starts(owned_fleet)) >= 6, 120, "tasks to run meanwhile")
+    wait_for(lambda: len(task_starts(owned_fleet)) >= 6, 120, "tasks to run meanwhile")
     wait_for(
         lambda: any("'Tasks History'" in a.output() and "protected" in a.output() for a in agents),
         60,

@@ -163,15 +163,6 @@ describe('requeueRows', () => {
     assert.equal(ids(tasks).filter((id) => id === 'b').length, 2, 'the tombstone and the new row');
   });
 
-  it('requeues an ID whose queue row is a tombstone (Lease cell = its header, ID kept)', () => {
-    const { project, tasks, dlq } = setup();
-    tasks.add({ id: 'b', status: 'FAILED', attempts: 5, lease: 'Lease' });
-    const result = project.call('requeueRows', 'Tasks DLQ', ['b']);
-    assert.deepEqual(result, { requeued: ['b'], skipped: [] });
-    assert.deepEqual(ids(dlq), ['a', 'c']);
-    assert.equal(ids(tasks).filter((id) => id === 'b').length, 2, 'the tombstone and the new row');
-  });
-
   it('requeues from Sources DLQ into Sources', () => {
     const { project, sources, sourcesDlq } = setup();
     sources.add({ id: 's-live', url: 'https://www.youtube.com/@one', status: 'PENDING' });
