@@ -58,6 +58,28 @@ def test_delete_dimension_shrinks(spreadsheet: gspread.Spreadsheet) -> None:
     assert _grid(spreadsheet) == {"rowCount": 990, "columnCount": 25}
 
 
+def test_move_dimension_moves_columns_and_rows(spreadsheet: gspread.Spreadsheet) -> None:
+    """Google's destinationIndex counts before the source leaves: C moved to 0 becomes A, and
+    row 1 moved to 4 lands after the row that was row 3 (gspread's move_range is not this)."""
+    ws = spreadsheet.add_worksheet("Moves", rows=5, cols=3)
+    ws.update([["a", "b", "c"], ["1", "2", "3"], ["x"], ["y"]], "A1")
+    sheet_id = ws.id
+
+    def move(dim: str, start: int, end: int, to: int) -> None:
+        source = {"sheetId": sheet_id, "dimension": dim, "startIndex": start, "endIndex": end}
+        spreadsheet.batch_update(
+            {"requests": [{"moveDimension": {"source": source, "destinationIndex": to}}]}
+        )
+
+    move("COLUMNS", 2, 3, 0)
+    assert ws.get_all_values()[:2] == [["c", "a", "b"], ["3", "1", "2"]]
+    move("ROWS", 1, 2, 4)
+    assert [r[1] for r in ws.get_all_values()] == ["a", "x", "y", "1"]
+    with pytest.raises(gspread.exceptions.APIError):
+        move("COLUMNS", 0, 1, 9)  # past the grid
+    assert _grid(spreadsheet, 1) == {"rowCount": 5, "columnCount": 3}
+
+
 @pytest.fixture
 def nearly_full(gclient: gspread.Client) -> gspread.Spreadsheet:
     """A spreadsheet 10 cells short of ten million (384,615 x 26 = 9,999,990)."""

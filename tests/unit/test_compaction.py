@@ -1,4 +1,4 @@
-"""How far down ``deleteDuplicates`` on the Lease column may reach: a pure function of a read."""
+"""What a removal of tombstones copies and how far down it reaches: a pure function of a read."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from agent.coordination.queue.compaction import (
     LIVE,
     PERSONAL,
     TOMBSTONE,
+    Removal,
+    plan_removal,
+    removal_requests,
+    row_key,
     row_kind,
-    safe_dedup_end,
 )
 from agent.schema import TASKS, ColumnMap
 
@@ -43,35 +46,75 @@ def test_kinds_of_rows() -> None:
     assert row_kind(CMAP, _row("t1", "garbage")) == PERSONAL
 
 
+def _plan(
+    values: list[list[str]], count: int = 50, stones: tuple[tuple[str, str], ...] = ()
+) -> Removal:
+    removal = plan_removal(CMAP, 2, values, count, stones)
+    assert removal is not None
+    return removal
+
+
 def test_tombstones_tasks_and_blank_rows_are_all_in_range() -> None:
-    values = [_task("t1"), TOMB, [], [], TOMB, _task("t2")]
-    assert safe_dedup_end(CMAP, 2, values, 50) == 7  # the header to the last row with text
-    assert safe_dedup_end(CMAP, 2, values, 4) == 5  # never past the rows read
+    other = _row("t8", "Lease")
+    values = [_task("t1"), TOMB, [], [], other, TOMB, _task("t2")]
+    removal = _plan(values)
+    assert removal.end == 8  # 0-based, exclusive: the last row read (row 8) is in range
+    assert removal.keepers == (tuple(TOMB), tuple(other))  # one copy per distinct row
+    assert removal.tombstones == 3
+    assert _plan(values, count=4).end == 5  # never past the rows read
 
 
-def test_a_persons_row_after_a_blank_one_ends_the_range_above_it() -> None:
-    values = [_task("t1"), TOMB, [], _task("t2"), _row(note="keep me"), TOMB]
-    assert safe_dedup_end(CMAP, 2, values, 50) == 5  # rows 1-5 (0-based 0-4): row 6 is kept
+def test_nothing_to_remove_without_a_tombstone() -> None:
+    assert plan_removal(CMAP, 2, [_task("t1"), [], _row(note="mine")], 50) is None
 
 
-def test_the_first_row_without_a_lease_is_kept_so_it_may_be_in_range() -> None:
-    values = [_task("t1"), _row(note="cleared but for a note"), TOMB, _task("t2"), TOMB]
-    assert safe_dedup_end(CMAP, 2, values, 5) == 6
-    # ... but a blank row below it is a copy of it too, and a second note ends the range.
-    values += [[], _row(note="second note")]
-    assert safe_dedup_end(CMAP, 2, values, 7) == 7
+def test_a_persons_row_repeating_an_earlier_one_ends_the_range_above_it() -> None:
+    note = _row(note="keep me")
+    values = [_task("t1"), note, TOMB, list(note), _row("t7", "Lease")]
+    removal = _plan(values)
+    assert removal.end == 4  # rows 2-4 (0-based 1-3); row 5, the second note, stays
+    assert removal.keepers == (tuple(TOMB),)
 
 
-def test_identical_copies_of_a_task_go_but_a_row_copying_another_rows_lease_stays() -> None:
-    copy = _task("t1")
-    assert safe_dedup_end(CMAP, 2, [_task("t1"), copy, TOMB], 3) == 4
+def test_notes_that_differ_never_end_the_range() -> None:
+    values = [_task("t1"), _row(note="cleared but for a note"), TOMB, [], _row(note="second")]
+    assert _plan(values).end == 6
+
+
+def test_identical_copies_of_a_task_go_and_a_row_pasted_with_a_new_id_stays_in_range() -> None:
+    assert _plan([_task("t1"), _task("t1"), TOMB]).end == 4
     pasted = _row("t7", pending("t1").encode(), note="pasted, ID changed by hand")
-    assert safe_dedup_end(CMAP, 2, [_task("t1"), pasted, TOMB], 3) == 2
-    # The other way round: the valid row comes second and must not go as the copy.
-    assert safe_dedup_end(CMAP, 2, [pasted, _task("t1"), TOMB], 3) == 2
+    assert _plan([_task("t1"), pasted, TOMB]).end == 4  # differs from every row: it stays
 
 
 def test_a_claimed_task_in_two_identical_rows() -> None:
     claimed = Lease(LeaseState.CLAIMED, "t1", 1, "a#s", "1800000000.2").encode()
-    values = [_row("t1", claimed), _row("t1", claimed)]
-    assert safe_dedup_end(CMAP, 2, values, 2) == 3
+    assert _plan([_row("t1", claimed), _row("t1", claimed), TOMB]).end == 4
+
+
+def test_a_row_the_batch_turns_into_a_tombstone_is_copied_as_it_will_be() -> None:
+    done = Lease(LeaseState.DONE, "t3", 1, "a#s", "1800000000.2").encode()
+    removal = _plan([_task("t1"), _row("t3", done)], stones=(("t3", done),))
+    assert removal.keepers == (tuple(_row("t3", "Lease")),)
+    assert removal.tombstones == 1
+
+
+def test_row_keys_compare_more_loosely_than_google() -> None:
+    assert row_key(["Done ", "x"]) == row_key(["done", "X", "", ""])
+    assert row_key(["ｆｕｌｌ"]) == row_key(["full"])  # Unicode compatibility forms
+    assert row_key(["a  b"]) == row_key(["a b"])
+    assert row_key(["a"]) != row_key(["b"])
+
+
+def test_the_requests_insert_copy_compare_whole_rows_and_delete_the_copies() -> None:
+    removal = _plan([_task("t1"), TOMB, _row("t8", "Lease")])
+    insert, write, dedup, delete = removal_requests(7, removal)
+    span = {"sheetId": 7, "dimension": "ROWS", "startIndex": 1, "endIndex": 3}
+    assert insert == {"insertDimension": {"range": span, "inheritFromBefore": False}}
+    assert delete == {"deleteDimension": {"range": span}}
+    rows = write["updateCells"]["rows"]
+    assert [c.get("userEnteredValue", {}).get("stringValue", "") for c in rows[0]["values"]] == TOMB
+    assert "formulaValue" not in str(rows)
+    assert dedup == {
+        "deleteDuplicates": {"range": {"sheetId": 7, "startRowIndex": 1, "endRowIndex": 7}}
+    }  # every column compared: no column index that a person's edit could make stale

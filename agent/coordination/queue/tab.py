@@ -3,9 +3,10 @@
 Every decision rests on the lease cell, changed only by compare-and-set (``findReplace`` from
 the Lease column rightwards, with a pattern that names the row's ID: the exact old value, any
 waiting copy of a task, or this session's claim renewed any number of times; §1). Row
-numbers are used for two things only, both harmless when rows shift (see docs/protocol.md):
-choosing which window of rows to read, and rewriting the display columns (Status, Claimed At,
-Worker, Attempts) from the lease in the same cycle they were read.
+numbers are used for three things only, all harmless when rows shift (see docs/protocol.md):
+choosing which window of rows to read, rewriting the display columns (Status, Claimed At,
+Worker, Attempts) from the lease in the cycle they were read, and deleting the rows a removal
+inserted earlier in its own batch (:mod:`.compaction`).
 
 Moving a finished row: CAS to DONE/FAILED, append to History/DLQ, then a tombstone.
 """
@@ -36,7 +37,7 @@ from agent.coordination.queue.plan import (
     row_priority,
 )
 from agent.coordination.queue.refused import record_refused_move
-from agent.coordination.queue.tombstones import Tombstones
+from agent.coordination.queue.tombstones import Planner, Tombstones
 from agent.coordination.queue.window import WindowReader
 from agent.coordination.rows import QueueRow
 from agent.errors import SheetsError
@@ -76,7 +77,7 @@ class QueueTab:
         #: agent deletes rows between another's read and its positional display write.
         self.compacts = compacts
         #: While the last window held rows typed by hand (no ID, no lease), a tab that protects
-        #: them is not compacted: ``deleteDuplicates`` would take two for copies of each other.
+        #: them is not compacted: two identical ones would go as copies of each other.
         self.protect_raw_rows = protect_raw_rows
         self.wall_clock = wall_clock
         #: Whether this agent still holds (works on and renews) the row with this ID. A row
@@ -166,8 +167,10 @@ class QueueTab:
         if self.compacts:
             sheet_id = self.gateway.tab(self.spec.title).sheet_id
             planned = {p.row.row_id: p.lease for p in plans if p.kind != MERGE}
-            project(rows, planned, self.cmap, sheet_id, batch)
-        self.tombstones.add_to(batch, end=self._delete_end() if limit > 0 else None)
+            stoned = self.tombstones.pending  # left as read, so that the removal matches them
+            shown = [r for r in rows if (r.row_id, r.lease_text) not in stoned]
+            project(shown, planned, self.cmap, sheet_id, batch)
+        self.tombstones.add_to(batch, plan=self._removal_plan() if limit > 0 else None)
         if not batch.flush(self.gateway) and unknown:
             self._resolve(unknown)
         if cycle.lost:
@@ -376,49 +379,43 @@ class QueueTab:
 
     # ----------------------------------------------------------------- compaction
     def compact(self, count: int = 500, *, project_display: bool = True) -> int:
-        """Leader's pass: fix display cells of the top rows and remove tombstones (one write).
-
-        The display cells are written by position from the read made just before, in the same
-        batch as the only row deletion agents ever make, so no agent shifts rows in between.
-        Returns the tombstones seen in the rows read.
-        """
+        """Leader's pass: fix display cells of the top rows and remove tombstones (one write,
+        after one read; only the leader deletes rows). Returns the tombstones it removes."""
         rows, _ = self.reader.read(2, count)
         batch = WriteBatch()
         if project_display:
             sheet_id = self.gateway.tab(self.spec.title).sheet_id
             project(rows, {}, self.cmap, sheet_id, batch)
-        removable = self.reader.removable
-        if removable:
-            batch.add(self.tombstones.delete_request(self.reader.safe_end))
+        removal = self.reader.removal()
+        if removal is not None:
+            self.tombstones.add_removal(batch, removal)
         batch.flush(self.gateway)
-        return removable
+        return removal.tombstones if removal else 0
 
     def remove_tombstones(self, count: int = 1_000) -> None:
         """Remove tombstones now, for an agent leaving when the leader may be gone: one read of
-        the top ``count`` rows (to find how far down a removal is safe), then one write."""
+        the top ``count`` rows (what to copy, and how far down), then one write."""
         self.reader.read(2, count)
-        if self.reader.removable:
-            self.tombstones.remove(self.reader.safe_end)
+        removal = self.reader.removal()
+        if removal is not None:
+            self.tombstones.remove(removal)
 
     def flush_tombstones(self, count: int = 1_000) -> None:
-        """Write the pending tombstones now (normally they ride along with the next claim).
-
-        A tab this agent compacts is read first (top ``count`` rows, one read) so that the same
-        batch removes them; otherwise a later pass that read the top of the tab does.
-        """
-        end = None
+        """Write the pending tombstones now (normally they ride along with the next claim); a
+        tab this agent compacts is read first (top ``count`` rows) and the batch removes them."""
+        plan = None
         if self.compacts and self.tombstones.waiting:
             rows, _ = self.reader.read(2, count)
-            end = self._delete_end([r for r in rows if not r.row_id and not r.lease_text])
-        self.tombstones.flush(end=end)
+            plan = self._removal_plan([r for r in rows if not r.row_id and not r.lease_text])
+        self.tombstones.flush(plan=plan)
 
-    def _delete_end(self, raw_rows: Sequence[QueueRow] | None = None) -> int | None:
-        """How far down tombstones may be removed in a batch after the last read (None: not
-        now), given the rows typed by hand that it saw (the last window's by default)."""
+    def _removal_plan(self, raw_rows: Sequence[QueueRow] | None = None) -> Planner | None:
+        """How a batch after the last read removes tombstones (None: not now), given the rows
+        typed by hand that it saw (the last window's by default)."""
         raw = self.raw_rows if raw_rows is None else raw_rows
         if not self.compacts or (self.protect_raw_rows and raw):
             return None
-        return self.reader.safe_end
+        return self.reader.removal
 
     @property
     def has_tombstones(self) -> bool:

@@ -1,10 +1,10 @@
 """Tombstones: how a moved row leaves its queue tab by content, never by row number.
 
 A row that reached History or the DLQ gets its Lease cell set to the Lease header's text (one
-compare-and-set from the exact finished lease); ``deleteDuplicates`` on the Lease column then
-removes every such row, the header row being the first of the duplicates. The ID cell is never
-touched: a tombstone that lands late can only ever change the one finished lease it names, never
-a row queued again under the same ID (see docs/protocol.md §5).
+compare-and-set from the exact finished lease); a removal (:mod:`.compaction`) then deletes the
+rows that hold exactly what was read of them. The ID cell is never touched: a tombstone that
+lands late can only ever change the one finished lease it names, never a row queued again under
+the same ID (see docs/protocol.md §5).
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from agent.coordination.batch import WriteBatch
-from agent.coordination.cas import cas_request, delete_duplicates_request
+from agent.coordination.cas import cas_request
 from agent.coordination.observer import LeaseObserver
+from agent.coordination.queue.compaction import Removal, Stone, removal_requests
 from agent.schema import ColumnMap, TabSpec
 from agent.sheets.gateway import SheetsGateway
 
-Stone = tuple[str, str]  # (row id, lease text)
+#: Plans the removal of the tombstones in the last read, given those the batch writes first.
+Planner = Callable[[list[Stone]], Removal | None]
 
 
 class Tombstones:
@@ -54,8 +56,14 @@ class Tombstones:
         with self._lock:
             self._pending.extend(stones)
 
-    def add_to(self, batch: WriteBatch, *, end: int | None) -> None:
-        """Add the pending tombstones (and, with ``end``, a ``deleteDuplicates`` above it).
+    @property
+    def pending(self) -> set[Stone]:
+        """The tombstones still to write."""
+        with self._lock:
+            return set(self._pending)
+
+    def add_to(self, batch: WriteBatch, *, plan: Planner | None) -> None:
+        """Add the pending tombstones (and, with ``plan``, the removal that follows them).
 
         They stay pending until a reply confirms the batch was applied. After a batch of
         unknown fate the lease cells are read back first, and only tombstones whose row still
@@ -82,33 +90,34 @@ class Tombstones:
             self._drop(set(stones))
 
         batch.handlers[-1] = on_reply  # the last tombstone CAS tells the batch was applied
-        if end is not None:
-            batch.add(self.delete_request(end))
+        removal = plan(stones) if plan is not None else None
+        if removal is not None:
+            self.add_removal(batch, removal)
 
-    def delete_request(self, end: int | None) -> dict[str, Any]:
-        """The ``deleteDuplicates`` that removes the tombstones above row index ``end``.
+    def add_removal(self, batch: WriteBatch, removal: Removal) -> None:
+        """Add the requests of ``removal`` to ``batch``.
 
-        ``end`` comes from :func:`~agent.coordination.queue.compaction.safe_dedup_end` on a read
-        of the top of the tab made just before: no person's row lies above it.
+        They are housekeeping: a tab that refuses writes drops all of them together (they
+        name one tab), and the claims and renewals of the batch go on without them.
         """
-        cmap = self._cmap()
         sheet_id = self.gateway.tab(self.spec.title).sheet_id
-        return delete_duplicates_request(sheet_id, [cmap.col("lease")], end)
+        for request in removal_requests(sheet_id, removal):
+            batch.add(request, display=True)
 
-    def flush(self, *, end: int | None) -> None:
+    def flush(self, *, plan: Planner | None) -> None:
         """Write the pending tombstones now (normally they ride along with the next claim)."""
         batch = WriteBatch()
-        self.add_to(batch, end=end)
+        self.add_to(batch, plan=plan)
         batch.flush(self.gateway)
 
-    def remove(self, end: int | None) -> None:
-        """``deleteDuplicates`` alone, for an agent leaving when the leader may be gone.
+    def remove(self, removal: Removal) -> None:
+        """A removal alone, for an agent leaving when the leader may be gone.
 
         An ambiguous answer is fine: removing tombstones is harmless to repeat or to miss
         (readers skip them; the next leader's compaction removes what is left).
         """
         batch = WriteBatch()
-        batch.add(self.delete_request(end))
+        self.add_removal(batch, removal)
         batch.flush(self.gateway)
 
     def _drop(self, stones: set[Stone]) -> None:

@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
-from agent.coordination.queue.compaction import safe_dedup_end
+from agent.coordination.queue.compaction import Removal, Stone, plan_removal
 from agent.coordination.queue.model import Problem
 from agent.coordination.rows import QueueRow, parse_rows
 from agent.errors import SheetsError
@@ -54,11 +54,9 @@ class WindowReader:
         self.raw_rows: list[QueueRow] = []
         self.tombstones_seen = 0
         self.problems: dict[str, Problem] = {}
-        #: ``endRowIndex`` of a ``deleteDuplicates`` that deletes no person's row, from the
-        #: last read when it started at row 2 (None after a read lower down).
-        self.safe_end: int | None = None
-        #: Tombstones above ``safe_end`` in the last read (what a removal now would remove).
-        self.removable = 0
+        #: The last read when it started at row 2 (the column map, the rows, how many were
+        #: asked for): what a removal of tombstones is planned from. None after a lower read.
+        self._top: tuple[ColumnMap, Sequence[Sequence[str]], int] | None = None
         self._searched_at: float | None = None  # monotonic time of a search that found nothing
         self._blank = False  # whether the last read held no text at all
 
@@ -79,11 +77,23 @@ class WindowReader:
             if row.problem:
                 self._report(row)
         self.tombstones_seen = count_tombstones(cmap, values)
-        self.safe_end = safe_dedup_end(cmap, first_row, values, count) if first_row == 2 else None
-        above = values[: self.safe_end - first_row + 1] if self.safe_end is not None else []
-        self.removable = count_tombstones(cmap, above)
+        self._top = (cmap, values, count) if first_row == 2 else None
         self._blank = not any(any(str(c).strip() for c in row) for row in values)
         return rows, len(values) < count
+
+    def removal(self, stones: Sequence[Stone] = ()) -> Removal | None:
+        """The removal of the tombstones in the last read of the tab's top (None: nothing to
+        remove, or the last read was lower down); ``stones`` turn into tombstones first."""
+        if self._top is None:
+            return None
+        cmap, values, count = self._top
+        return plan_removal(cmap, 2, values, count, stones)
+
+    @property
+    def removable(self) -> int:
+        """Tombstones a removal planned from the last read would remove."""
+        removal = self.removal()
+        return removal.tombstones if removal else 0
 
     def next(self) -> list[QueueRow]:
         """The window at the cursor; the cursor moves on (back to the top at the end).

@@ -183,6 +183,41 @@ def delete(txn: Txn, sheet: Sheet, dim: str, start: int, end: int) -> None:
     shift_ranges(txn.ss, sheet, dim, start, count, True)
 
 
+def move(txn: Txn, sheet: Sheet, dim: str, start: int, end: int, destination: int) -> None:
+    """Move rows or columns ``start..end`` before ``destination`` (``moveDimension``).
+
+    ``destination`` is an index before the move, as Google's ``destinationIndex`` is. Cells and
+    row/column properties move; ranges stored on the sheet (protections, filters, merges) keep
+    their indexes (a simplification, see docs/emulator.md).
+    """
+    size = sheet.row_count if dim == "ROWS" else sheet.col_count
+    if start < 0 or end > size or start >= end or not 0 <= destination <= size:
+        raise bad_request(f"Invalid move of {dim.lower()} {start}..{end} to {destination}.")
+    if start <= destination <= end:
+        return
+    order = [i for i in range(size) if not start <= i < end]
+    at = destination if destination < start else destination - (end - start)
+    order[at:at] = range(start, end)
+    txn.touch(sheet)
+    if dim == "ROWS":
+        reach = max(end, destination)  # rows past it keep their places
+        if len(sheet.rows) < reach:
+            txn.writable(sheet, reach - 1)
+        txn.permute(sheet, 0, [sheet.rows[i] for i in order[:reach]])
+    else:
+        for r, row in enumerate(sheet.rows):
+            if len(row.cells) > min(start, destination):
+                cells = row.cells + [None] * (size - len(row.cells))
+                moved = [cells[i] for i in order]
+                while moved and moved[-1] is None:
+                    moved.pop()
+                txn.writable(sheet, r).cells[:] = moved
+                sheet.rows[r].changed()
+    table = sheet.dims.get(dim, {})
+    where = {old: new for new, old in enumerate(order)}
+    sheet.dims[dim] = {where[i]: props for i, props in table.items() if i in where}
+
+
 def grow(txn: Txn, sheet: Sheet, dim: str, count: int) -> None:
     """Add ``count`` rows or columns at the end (``appendDimension``)."""
     if count <= 0:

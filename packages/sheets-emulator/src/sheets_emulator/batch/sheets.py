@@ -199,6 +199,13 @@ def delete_dimension(ctx: BatchContext, payload: JSON) -> None:
     dimensions.delete(ctx.txn, sheet, dim, start, end)
 
 
+@handler("moveDimension")
+def move_dimension(ctx: BatchContext, payload: JSON) -> None:
+    """Move rows or columns to ``destinationIndex`` (counted before the move)."""
+    sheet, dim, start, end = ctx.dimension_range(payload.get("source"))
+    dimensions.move(ctx.txn, sheet, dim, start, end, int(payload.get("destinationIndex", 0)))
+
+
 @handler("appendDimension")
 def append_dimension(ctx: BatchContext, payload: JSON) -> None:
     """Add rows or columns at the end of a sheet."""
