@@ -9,22 +9,34 @@ Classified failures, raised as yt-dlp raises them (``DownloadError`` with the me
 YouTube extractor builds): every ``CHAOS_UNAVAILABLE_EVERY``-th URL is a private video (Tasks
 DLQ at attempt 1, ``Error Class`` private); the first run of every ``CHAOS_BOT_CHECK_EVERY``-th
 URL meets the bot check (given back without an attempt; the fleet cools down).
+
+Every ``CHAOS_LONG_EVERY``-th URL (by a third hash) is a long download: it sleeps
+``CHAOS_LONG_S`` first, longer than ``LEASE_SECONDS``, so the lease must be renewed under it
+(the runner sends its SIGTERMs to agents running one).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 from yt_dlp.utils import DownloadError
 
 from agent.errors import AgentError
-from tests.coordination.handlers import logged
+from tests.coordination.handlers import _log, logged
 
 
-def _every(url: str, variable: str, salt: bytes) -> bool:
-    every = int(os.environ.get(variable, "0") or 0)
+def _long(url: str) -> None:
+    _log("start", url)
+    time.sleep(float(os.environ.get("CHAOS_LONG_S", "0") or 0))
+    _log("end", url)
+
+
+def _every(url: str, variable: str, salt: bytes, every: int | None = None) -> bool:
+    if every is None:
+        every = int(os.environ.get(variable, "0") or 0)
     if every <= 0:
         return False
     digest = int(hashlib.blake2b(url.encode(), digest_size=8, salt=salt).hexdigest(), 16)
@@ -34,6 +46,12 @@ def _every(url: str, variable: str, salt: bytes) -> bool:
 def is_broken(url: str) -> bool:
     """Whether ``url`` fails on every attempt under the current settings."""
     return _every(url, "CHAOS_BROKEN_EVERY", b"")
+
+
+def is_long(url: str, every: int | None = None) -> bool:
+    """Whether ``url`` is a long download (``CHAOS_LONG_S``): one in ``every`` (default:
+    ``$CHAOS_LONG_EVERY``, as the agents see it)."""
+    return _every(url, "CHAOS_LONG_EVERY", b"long", every)
 
 
 def is_unavailable(url: str) -> bool:
@@ -56,6 +74,9 @@ def _first_bot_check(url: str) -> bool:
 
 def run(url: str) -> None:
     """Log, sleep, maybe fail once (``logged``); then fail for good if the URL is broken."""
+    if is_long(url):
+        _long(url)
+        return
     logged(url)
     if is_unavailable(url):
         raise DownloadError(

@@ -9,7 +9,12 @@ not fatal (a person just tries again).
 Actions, chosen at random: insert a blank row anywhere in Tasks; paste a junk row (garbage in
 ID and in the claim cell ``Lease``) anywhere; delete one of its junk rows; sort Tasks by URL;
 write in the ``My Notes`` column (a column the system does not own) of some row; append a
-source (the ``--late`` URLs, one at a time); requeue a few Tasks DLQ rows.
+source (the ``--late`` URLs, one at a time); requeue a few Tasks DLQ rows. Structural edits,
+a few of each per run: insert a blank column anywhere in Tasks (half of them left of
+``Lease``); insert a block of 100-150 blank rows (at the top or anywhere); apply a basic filter
+that hides the rows whose notes it has seen, and clear it at the next turn; clear one of its
+junk rows by hand (its ID and Lease cells emptied, by content: the row is left blank but for
+its note, the person's own data). The column map is read again after every column insert.
 
 With ``--addon URL`` (the add-on's server functions on the API-backed Apps Script runtime,
 ``tests/js/support/api/serve.js``) the person also acts through the add-on, at most once every
@@ -44,7 +49,7 @@ from typing import Any
 from agent.clock import parse_utc_iso
 from agent.coordination.cas import cas_request, delete_duplicates_request, occurrences
 from agent.coordination.enqueue import add_sources, requeue
-from agent.errors import AgentError
+from agent.errors import AgentError, AmbiguousWriteError
 from agent.schema import SOURCES, TASKS, TASKS_DLQ, ColumnMap
 from agent.sheets.a1 import column_letter, column_range
 from agent.sheets.client import make_client
@@ -58,6 +63,9 @@ JUNK_LEASE = "garbage lease "
 SETTLED_S = 20.0
 ADDON_EVERY_S = 4.0  # the add-on's calls are many Sheets requests each: a person's pace
 ADDON_REFRESH_EVERY_S = 30.0
+MAX_COLUMNS = 4  # columns a person inserts per run
+MAX_BLOCKS = 3  # blocks of blank rows
+BLOCK_ROWS = (100, 150)
 
 
 class Person:
@@ -92,6 +100,7 @@ class Person:
         self.sheet: SheetsGateway | None = None
         self._cmap: ColumnMap | None = None
         self.started = time.monotonic()
+        self.filtered = False
 
     # ------------------------------------------------------------------ plumbing
     def gateway(self) -> SheetsGateway:
@@ -191,6 +200,72 @@ class Person:
             self.missing_junk += 1  # never pasted: that paste's answer was lost before applying
         self.junk.remove(token)
 
+    def insert_column(self) -> None:
+        """Insert a blank column in Tasks: half the time left of Lease, else anywhere."""
+        cmap = self.cmap()
+        lease = cmap.col("lease")
+        width = max(cmap.index.values()) + 1
+        left = self.rng.random() < 0.5
+        at = self.rng.randrange(0, lease + 1) if left else self.rng.randrange(0, width + 1)
+        columns = {"sheetId": self.sheet_id(), "dimension": "COLUMNS", "startIndex": at}
+        columns["endIndex"] = at + 1
+        self._cmap = None  # before sending: an ambiguous answer may have applied it
+        self.gateway().batch_update(
+            [{"insertDimension": {"range": columns, "inheritFromBefore": at > 0}}]
+        )
+        self.gateway().refresh()
+
+    def insert_block(self) -> None:
+        """Insert 100-150 blank rows, at the top (under the header) half the time."""
+        at = 1 if self.rng.random() < 0.5 else self.rng.randrange(1, self.height())
+        count = self.rng.randint(*BLOCK_ROWS)
+        rows = {"sheetId": self.sheet_id(), "dimension": "ROWS", "startIndex": at}
+        rows["endIndex"] = at + count
+        self.gateway().batch_update(
+            [{"insertDimension": {"range": rows, "inheritFromBefore": True}}]
+        )
+        self.gateway().refresh()
+
+    def toggle_filter(self) -> None:
+        """Apply a basic filter hiding the rows whose notes say 'seen', or clear it."""
+        sheet_id = self.sheet_id()
+        if self.filtered:
+            self.filtered = False  # a clear that failed is tried again at cleanup only
+            self.gateway().batch_update([{"clearBasicFilter": {"sheetId": sheet_id}}])
+            return
+        notes = self.cmap().user_index["user:" + NOTES]
+        condition = {"type": "TEXT_NOT_CONTAINS", "values": [{"userEnteredValue": "seen"}]}
+        self.filtered = True  # before sending, as with junk
+        self.gateway().batch_update(
+            [
+                {
+                    "setBasicFilter": {
+                        "filter": {
+                            "range": {"sheetId": sheet_id},
+                            "filterSpecs": [
+                                {"columnIndex": notes, "filterCriteria": {"condition": condition}}
+                            ],
+                        }
+                    }
+                }
+            ]
+        )
+
+    def clear_junk(self) -> None:
+        """Clear a junk row's ID and Lease by hand (by content); its note stays."""
+        if not self.junk:
+            return
+        token = self.rng.choice(self.junk)
+        cmap = self.cmap()
+        sheet_id = self.sheet_id()
+        self.gateway().batch_update(
+            [
+                cas_request(sheet_id, cmap.col("id"), JUNK_ID + token, ""),
+                cas_request(sheet_id, cmap.col("lease"), JUNK_LEASE + token, ""),
+            ]
+        )
+        self.junk.remove(token)  # on a failure it stays, for delete_junk to remove later
+
     def sort(self) -> None:
         """Sort Tasks by URL, ascending or descending."""
         order = self.rng.choice(["ASCENDING", "DESCENDING"])
@@ -230,13 +305,20 @@ class Person:
         """Append the next late source (every other one through the add-on's addSources)."""
         url = self.late.pop(0)
         self.added_sources.append(url)  # before sending, for the same reason as junk
-        if self.addon is not None and len(self.added_sources) % 2 == 1:
-            result = self.addon.call("addSources", [url])
-            if result["rejected"]:
-                raise AgentError(f"the add-on refused {url}: {result['rejected']}")
-            self.done["addon_add_source"] += 1
-            return
-        add_sources(self.gateway(), [url])
+        try:
+            if self.addon is not None and len(self.added_sources) % 2 == 1:
+                result = self.addon.call("addSources", [url])
+                if result["rejected"]:
+                    raise AgentError(f"the add-on refused {url}: {result['rejected']}")
+                self.done["addon_add_source"] += 1
+                return
+            add_sources(self.gateway(), [url])
+        except AmbiguousWriteError:
+            raise  # it may have landed: the audit counts the sources it finds
+        except Exception:
+            self.added_sources.pop()  # surely not added: a person tries again later
+            self.late.insert(0, url)
+            raise
 
     # ------------------------------------------------------------------ through the add-on
     def addon_refresh(self) -> None:
@@ -318,6 +400,10 @@ class Person:
             "sort": self.sort,
             "edit": self.edit_notes,
             "requeue": self.requeue_some,
+            "insert_column": self.insert_column,
+            "insert_block": self.insert_block,
+            "filter": self.toggle_filter,
+            "clear": self.clear_junk,
         }
         next_late = 4.0
         while not self.stop.wait(self.rng.uniform(0.3, 1.0)):
@@ -334,12 +420,19 @@ class Person:
                 else:
                     self.act("addon_retype", self.addon_retype)
                 continue
-            name = self.rng.choice(list(actions))
+            limits = {"insert_column": MAX_COLUMNS, "insert_block": MAX_BLOCKS}
+            names = [n for n in actions if self.done[n] + self.failed[n] < limits.get(n, 10**9)]
+            name = self.rng.choice(names)
             self.act(name, actions[name])
         self.clean_up()
 
     def clean_up(self, tries: int = 30) -> None:
-        """Remove every junk row still there (a person tidies up before leaving)."""
+        """Clear the filter; remove every junk row still there (a person tidies up)."""
+        for _ in range(5):  # a person clears the filter before leaving, whatever they think
+            self.filtered = True
+            self.act("cleanup", self.toggle_filter)
+            if self.done["cleanup"]:
+                break
         for _ in range(tries):
             if not self.junk:
                 return

@@ -50,11 +50,16 @@ def free_port() -> int:
 class EmulatorProcess:
     """``python -m agent emulator`` on a fixed port and data file; killable and restartable."""
 
-    def __init__(self, workdir: Path, *, quota: bool, fault_rate: float, seed: int) -> None:
+    def __init__(
+        self, workdir: Path, *, quota: bool, fault_rate: float, seed: int, quota_scale: int = 1
+    ) -> None:
         self.port = free_port()
         self.data = workdir / "emulator.sqlite"
         self.log = workdir / "emulator.log"
         self.quota = quota
+        self.quota_scale = quota_scale
+        self.armed: list[dict[str, Any]] = []  # faults armed, armed again after a restart
+        self.fired: list[dict[str, Any]] = []  # armed faults that fired, over every life
         self.fault_rate = fault_rate
         self.seed = seed
         self.lives = 0
@@ -82,6 +87,7 @@ class EmulatorProcess:
         while time.monotonic() < deadline:
             try:
                 if requests.get(self._url("health"), timeout=1).ok:
+                    self._configure_life()
                     return
             except requests.RequestException:
                 pass
@@ -92,6 +98,39 @@ class EmulatorProcess:
 
     def _url(self, name: str) -> str:
         return f"http://{self.host}/_emulator/{name}"
+
+    def _configure_life(self) -> None:
+        """Google's quotas times ``quota_scale``; the armed faults not yet fired."""
+        if self.quota_scale != 1:
+            self.configure(
+                per_user_per_minute=60 * self.quota_scale,
+                per_project_per_minute=300 * self.quota_scale,
+            )
+        left = max(0, len(self.armed) - len(self.fired))
+        for fault in self.armed[:left]:
+            requests.post(self._url("faults"), json=fault, timeout=5).raise_for_status()
+
+    def arm_late(self, account: str, times: int, delay_ms: int = 4000) -> None:
+        """Arm ``times`` late writes on ``account``'s lease writes (claims and renewals)."""
+        fault = {
+            "kind": "late",
+            "match": {"method": "POST", "path": ":batchUpdate", "body": "CLAIMED"},
+            "times": 1,
+            "delay_ms": delay_ms,
+            "answer": "error",
+        }
+        fault["match"]["account"] = account  # type: ignore[index]
+        for _ in range(times):
+            self.armed.append(fault)
+            requests.post(self._url("faults"), json=fault, timeout=5).raise_for_status()
+
+    def fired_faults(self) -> list[dict[str, Any]]:
+        """Armed faults that fired, over every life (``GET /_emulator/faults``)."""
+        with suppress(requests.RequestException):
+            reply = requests.get(self._url("faults"), timeout=5)
+            reply.raise_for_status()
+            return [*self.fired, *reply.json().get("fired", [])]
+        return list(self.fired)
 
     def stats(self) -> dict[str, Any]:
         """``GET /_emulator/stats`` of the current life."""
@@ -108,6 +147,7 @@ class EmulatorProcess:
         """SIGKILL it, keeping the stats of the life that ends."""
         with suppress(requests.RequestException):
             self.stats_before.append(self.stats())
+            self.fired = self.fired_faults()
         if self.popen is not None:
             self.popen.send_signal(signal.SIGKILL)
             self.popen.wait(timeout=10)

@@ -1,15 +1,18 @@
 """The chaos run's report: the audit of the sheet after a run, and the text it prints.
 
 :func:`build_report` reads every tab back (faults off) and judges the run against the
-guarantees: nothing lost, nothing doubled, nothing run twice at once, every agent exiting 0 on
-SIGTERM. :meth:`ChaosReport.text` is what ``python -m tests.chaos`` prints.
+guarantees: nothing lost, nothing doubled, nothing run twice at once, no lease of a live
+holder taken over, every agent exiting 0 on SIGTERM (long downloads included), late writes
+landed. :meth:`ChaosReport.text` is what ``python -m tests.chaos`` prints.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +29,8 @@ from agent.schema import (
 )
 from agent.sheets.gateway import SheetsGateway
 from tests.chaos.catalog import ChaosCatalog
+from tests.chaos.handler import is_long
+from tests.chaos.leases import LeaseWatch
 from tests.chaos.person import JUNK_ID
 from tests.chaos.processes import ChaosFleet, EmulatorProcess
 from tests.chaos.settings import ChaosSettings
@@ -59,6 +64,9 @@ class AuditedRun(Protocol):
     unexpected_exits: list[str]
     leader_values: list[tuple[float, str]]
     terms_seen: set[int]
+    sigterms: list[dict[str, Any]]
+    protection: dict[str, Any]
+    leases: LeaseWatch
 
 
 @dataclass
@@ -137,9 +145,37 @@ def _leaderless_s(run: AuditedRun, end_t: float) -> float:
     return max(gaps, default=0.0)
 
 
+_THREAD_NUMBER = re.compile(r"[_-]?\d+$")
+
+
+def quota_refusals_by_purpose(logs: list[Path]) -> Counter[str]:
+    """The agents' 429s by purpose: the thread that asked (heartbeat, leader, task, MainThread:
+    polls and claims) and its lane, from the JSON log line each 429 leaves."""
+    counts: Counter[str] = Counter()
+    for path in logs:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if "HTTP 429" not in line or not line.startswith("{"):
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            lane = "critical" if "critical lane" in record.get("message", "") else "ordinary"
+            thread = _THREAD_NUMBER.sub("", str(record.get("thread", "?")))
+            counts[f"{thread} ({lane})"] += 1
+    return counts
+
+
+def _long_runs(task_log: Path, every: int) -> int:
+    if not task_log.exists():
+        return 0
+    lines = task_log.read_text(encoding="utf-8").splitlines()
+    return sum('"start"' in line and is_long(json.loads(line)["url"], every) for line in lines)
+
+
 def _stats_sum(lives: list[dict[str, Any]]) -> dict[str, Any]:
     total: dict[str, Any] = dict.fromkeys(
-        ("requests", "read", "write", "drive", "429", "quota_429"), 0
+        ("requests", "read", "write", "drive", "429", "quota_429", "late_landed"), 0
     )
     faults: dict[str, int] = {}
     for stats in lives:
@@ -148,6 +184,7 @@ def _stats_sum(lives: list[dict[str, Any]]) -> dict[str, Any]:
             total[kind] += stats["requests"]["by_kind"].get(kind, 0)
         total["429"] += stats["http_429_sent"]
         total["quota_429"] += stats["quota"]["rejected"]
+        total["late_landed"] += stats.get("late_writes", {}).get("applied", 0)
         for kind, n in stats["faults"]["by_kind"].items():
             faults[kind] = faults.get(kind, 0) + n
     total["faults"] = faults
@@ -178,6 +215,8 @@ def build_report(
     queued = [r for r in tasks if (r.get("id") or r.get("lease")) and r not in junk]
     lost = sorted(expected - finished - {r["id"] for r in queued})
     person = _person_summary(run.workdir / "person.json")
+    by_purpose = quota_refusals_by_purpose(sorted(run.workdir.glob("agent-*.log")))
+    late_fired = sum(f.get("kind") == "late" for f in run.emulator.fired_faults())
     excused, overlap_violations = classify_overlaps(run.fleet.task_log, run.killed)  # type: ignore[union-attr]
     lives = [*run.emulator.stats_before, final_stats]
     calls = _stats_sum(lives)
@@ -202,7 +241,7 @@ def build_report(
         "agents SIGKILLed (leader among them)": (
             f"{len(run.killed)} ({sum('(the leader)' in e.what for e in run.events)})"
         ),
-        "SIGTERM": _sigterm_text(run.sigterm),
+        "SIGTERM": "; ".join(_sigterm_text(t) for t in run.sigterms) or "not sent",
         "emulator lives (SIGKILL + restart)": run.emulator.lives,
         "leader terms (final term / terms seen)": (
             f"{leader.term if leader else 0} / {len(run.terms_seen)}"
@@ -211,6 +250,23 @@ def build_report(
         "429s received (quota / injected)": (
             f"{calls['429']} ({calls['quota_429']} / {calls['429'] - calls['quota_429']})"
         ),
+        "fleet account (agents on one identity)": _fleet_text(run, lives),
+        "lease lapses of live holders (must be 0)": len(run.leases.lapses),
+        "renewals later than their lease (live holders)": len(run.leases.late),
+        "longest gap between renewals of a live holder (s)": run.leases.longest_gap_text(),
+        "claims watched (taken over after a SIGKILL)": (
+            f"{run.leases.claims_seen()} ({run.leases.takeovers_of_dead})"
+        ),
+        "429s by purpose (agents' logs)": ", ".join(
+            f"{k} {v}" for k, v in sorted(by_purpose.items())
+        )
+        or "none",
+        "long downloads (runs / SIGTERMs during one)": (
+            f"{_long_runs(run.fleet.task_log, run.settings.long_every)} / "  # type: ignore[union-attr]
+            f"{sum(bool(t.get('during_long')) for t in run.sigterms)}"
+        ),
+        "late writes (armed fired / landed)": f"{late_fired} / {calls['late_landed']}",
+        "Workers protected by the owner (s)": _protection_text(run.protection),
         "faults injected": ", ".join(f"{k} {v}" for k, v in sorted(calls["faults"].items())),
         "API calls (reads / writes / drive)": (
             f"{calls['requests']} ({calls['read']} / {calls['write']} / {calls['drive']})"
@@ -246,21 +302,54 @@ def build_report(
         violations.append(f"{len(junk)} junk row(s) the person pasted are left (cleanup failed)")
     if catalog.removed_url not in {r["url"] for r in sources_dead}:
         violations.append("the removed playlist is not in Sources DLQ")
-    sigterm_code = run.sigterm.get("exit_code")
-    if run.sigterm and sigterm_code != 0:
-        violations.append(f"the agent that got SIGTERM exited {sigterm_code}, not 0")
+    violations += _issue13_violations(run, calls)
     bad_exits = {n: c for n, c in exits.items() if c != 0}
     if bad_exits:
         violations.append(f"agents that did not exit 0 on the final SIGTERM: {bad_exits}")
     notes = [f"unexpected agent exit: {line}" for line in run.unexpected_exits]
+    notes += [f"late renewal: {line}" for line in run.leases.late[:10]]
     notes += [f"person: {line}" for line in person.get("errors", [])[-5:]]
     return ChaosReport(figures, excused, violations, notes, run.events)
 
 
+def _issue13_violations(run: AuditedRun, calls: dict[str, Any]) -> list[str]:
+    """SIGTERM exits, lapses of live holders, late writes that never landed, the protection."""
+    violations = [
+        f"{term['name']} exited {term.get('exit_code')} on SIGTERM, not 0"
+        for term in run.sigterms
+        if term.get("exit_code") != 0
+    ]
+    violations += [f"lease lapse of a live holder: {line}" for line in run.leases.lapses[:10]]
+    if run.settings.armed_late and not calls["late_landed"]:
+        violations.append("no late write landed (armed late faults did not fire)")
+    if run.settings.protect_s and "removed" not in run.protection:
+        violations.append("Workers was never protected and unprotected by the owner")
+    return violations
+
+
 def _sigterm_text(info: dict[str, Any]) -> str:
-    if not info:
-        return "not sent"
-    return f"{info['name']}: exit {info.get('exit_code')} after {info.get('exit_after_s')} s"
+    during = " (during a long download)" if info.get("during_long") else ""
+    return (
+        f"{info['name']}{during}: exit {info.get('exit_code')} after {info.get('exit_after_s')} s"
+    )
+
+
+def _fleet_text(run: AuditedRun, lives: list[dict[str, Any]]) -> str:
+    """The fleet's accounts as the emulator counted them, and the account's quota."""
+    workers = {u for stats in lives for u in stats.get("users", {}) if u.startswith("agent-")}
+    accounts = {a for stats in lives for a in stats.get("accounts", {})}
+    fleet = run.settings.fleet_token
+    others = sorted(accounts - {fleet})
+    return (
+        f"{len(workers)} agents on {fleet!r}, {run.settings.account_per_minute}/min per kind "
+        f"(Google's x{run.settings.quota_scale}); own accounts: {', '.join(others)}"
+    )
+
+
+def _protection_text(protection: dict[str, Any]) -> str:
+    if "at" not in protection:
+        return "never"
+    return f"{protection['at']:.1f} to {protection.get('removed', float('nan')):.1f}"
 
 
 def _person_summary(path: Path) -> dict[str, Any]:

@@ -18,11 +18,27 @@ class ChaosSettings:
     late: int = 2
     fault_rate: float = 0.02
     quota: bool = True
+    #: Google's quotas (60 per user and 300 per project a minute, reads and writes apart)
+    #: times this factor, so that the run fits its time; the whole fleet signs in with ONE
+    #: account (``fleet_token``) and shares that account's budget, as the README's setup does.
+    quota_scale: int = 4
+    fleet_token: str = "chaos-fleet"
+    #: Long downloads: every ``long_every``-th URL runs ``long_s`` (> LEASE_SECONDS).
+    long_every: int = 40
+    long_s: float = 45.0
+    #: SIGTERMs at these fractions of finished tasks, each to an agent inside a long callback
+    #: when one is running (it must keep renewing, finish, and exit 0).
+    sigterms_at: tuple[float, ...] = (0.25, 0.55)
+    #: Workers protected by the spreadsheet's owner (the runner) from this fraction on, for
+    #: ``protect_s`` seconds; the agents' account is not an editor.
+    protect_at: float = 0.3
+    protect_s: float = 40.0
+    #: Late writes armed on the fleet's lease writes (besides the random ``late`` faults).
+    armed_late: int = 3
     kill_every_s: tuple[float, float] = (8.0, 15.0)
     max_kills: int = 1_000
     leader_kill_share: float = 0.3
     restart_after_s: tuple[float, float] = (0.5, 3.0)
-    sigterm_at: float = 0.25  # fraction of tasks finished when one agent gets a SIGTERM
     emulator_kill_at: float = 0.45  # ... when the emulator is SIGKILLed and restarted
     emulator_down_s: float = 2.0
     chaos_until: float = 0.85  # ... when the kills and the person stop
@@ -42,8 +58,6 @@ class ChaosSettings:
             "POLL_SECONDS": "1",
             "MAX_ATTEMPTS": "3",
             "REQUEST_TIMEOUT_SECONDS": "5",
-            "READ_QUOTA_PER_MINUTE": "60",
-            "WRITE_QUOTA_PER_MINUTE": "60",
             "YTDLP_SLEEP_REQUESTS": "0",
             "HANDLER_SLEEP_S": "0.1",
             "HANDLER_FAIL_EVERY": "15",
@@ -74,7 +88,13 @@ class ChaosSettings:
             kill_every_s=(6.0, 6.0),
             max_kills=1,
             leader_kill_share=1.0,
-            sigterm_at=0.2,
+            quota_scale=3,
+            long_every=25,
+            long_s=30.0,
+            sigterms_at=(0.2,),
+            protect_at=0.25,
+            protect_s=20.0,
+            armed_late=2,
             emulator_kill_at=0.4,
             chaos_until=0.7,
             timeout_s=360.0,  # about 140 s here; room for a slower CI machine
@@ -83,6 +103,23 @@ class ChaosSettings:
         settings.agent_env.update({"HEARTBEAT_SECONDS": "2", "LEASE_SECONDS": "20"})
         settings.agent_env.update({"LEADER_LEASE_SECONDS": "8", "CHAOS_BROKEN_EVERY": "40"})
         return settings
+
+    @property
+    def account_per_minute(self) -> int:
+        """The fleet account's budget a minute, per kind (the emulator's per-user quota)."""
+        return 60 * self.quota_scale
+
+    def environment(self) -> dict[str, str]:
+        """The agents' settings: ``agent_env``, the shared account's budget, long downloads."""
+        budget = str(self.account_per_minute)
+        return {
+            **self.agent_env,
+            "READ_QUOTA_PER_MINUTE": budget,
+            "WRITE_QUOTA_PER_MINUTE": budget,
+            "SHEETS_EMULATOR_TOKEN": self.fleet_token,
+            "CHAOS_LONG_EVERY": str(self.long_every),
+            "CHAOS_LONG_S": str(self.long_s),
+        }
 
     @property
     def catalog(self) -> ChaosCatalog:
