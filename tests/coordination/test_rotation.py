@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sheets_emulator import EmulatorServer
@@ -13,7 +14,7 @@ from agent import Orchestrator
 from agent.coordination.lease import pending
 from agent.coordination.queue import Claim
 from agent.errors import SheetsError
-from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY, ColumnMap
+from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 from agent.sources.model import Expansion, VideoEntry
 from tests.coordination.harness import agent_config, header_map, read_tab
@@ -82,15 +83,18 @@ def test_a_rotation_that_failed_after_archiving_archives_once(
     with Orchestrator(config) as orchestrator:
         duties = orchestrator.leader.rotation
         duties.last_heal = time.monotonic()  # the leader thread leaves rotation to the test
-        real = type(duties)._remove_from_history
+        gateway = duties.ctx.gateway
+        history_id = gateway.tab(TASKS_HISTORY.title).sheet_id
 
-        def fails(self: object, history: ColumnMap, ids: list[str]) -> None:
-            raise SheetsError("POST :batchUpdate: HTTP 503", status=503, retryable=True)
+        def fails(requests: list[dict[str, Any]]) -> Any:
+            if f"'sheetId': {history_id}," in repr(requests):  # the removal from History
+                raise SheetsError("POST :batchUpdate: HTTP 503", status=503, retryable=True)
+            return SheetsGateway.batch_update(gateway, requests)
 
-        monkeypatch.setattr(type(duties), "_remove_from_history", fails)
+        monkeypatch.setattr(gateway, "batch_update", fails)
         with pytest.raises(SheetsError):
             duties.rotate_history()
-        monkeypatch.setattr(type(duties), "_remove_from_history", real)
+        monkeypatch.undo()
         moved = duties.rotate_history()
     assert moved == 150 - 100 + 10
     _, archive = read_tab(sheet, TASKS_ARCHIVE)
