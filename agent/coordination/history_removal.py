@@ -68,6 +68,7 @@ def plan_heal(
     first_ids: set[Key] = set()
     earlier: set[Key] = set()
     candidates: list[Candidate] = []
+    repeats = 0
     for number in sorted(rows):
         cells = [str(c) for c in rows[number]]
         key = _id_key(cells[id_col] if id_col < len(cells) else "")
@@ -77,9 +78,12 @@ def plan_heal(
         whole = row_key(cells)
         doomed = bool(key) and key in first_ids and whole not in earlier
         candidates.append(Candidate(number - 1, cells, doomed, True))
+        repeats += bool(key) and key in first_ids
         first_ids.add(key)
         earlier.add(whole)
-    return _to_grid_end(plan_copies(candidates, first_row - 1 + len(ids)))
+    removal = plan_copies(candidates, first_row - 1 + len(ids)) or Removal((), None, 0)
+    # Later rows equal to the first in every cell go by the comparison alone, without copies.
+    return Removal(removal.keepers, None, repeats) if repeats else None
 
 
 def plan_rotation(cmap: ColumnMap, values: Sequence[Sequence[object]]) -> list[Removal]:

@@ -114,7 +114,7 @@ class HistoryRotation:
         if removal is None:
             log.info("History heal: rows moved while reading; trying again next time")
             return
-        log.info("History heal: %d row(s) held a task already in History", removal.tombstones)
+        log.info("History heal: %d row(s) repeat a task already in History", removal.tombstones)
         self._remove([removal])
 
     def _read(
@@ -143,7 +143,7 @@ class HistoryRotation:
         return None
 
     def _remove(self, removals: list[Removal]) -> int:
-        """Send each removal as one batch (lowest first); the rows it removes by copies."""
+        """Send each removal as one batch, in order; how many rows they were planned to remove."""
         sheet_id = self.ctx.gateway.tab(TASKS_HISTORY.title).sheet_id
         for removal in removals:
             self.ctx.gateway.batch_update(removal_requests(sheet_id, removal))

@@ -11,6 +11,7 @@ import pytest
 from sheets_emulator import EmulatorServer
 
 from agent import Orchestrator
+from agent.coordination import history_removal
 from agent.coordination.lease import pending
 from agent.coordination.queue import Claim
 from agent.errors import SheetsError
@@ -101,3 +102,52 @@ def test_a_rotation_that_failed_after_archiving_archives_once(
     assert [r["id"] for r in archive] == [f"id-{i:04d}" for i in range(60)], "each row once"
     _, history = read_tab(sheet, TASKS_HISTORY)
     assert [r["id"] for r in history] == [f"id-{i:04d}" for i in range(60, 150)]
+
+
+def test_a_rotation_interrupted_between_its_batches_is_completed_by_the_next_pass(
+    emulator: EmulatorServer, sheet: SheetsGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows leave History in batches of copies; the second batch fails, and the next pass
+    removes what is left without archiving anything twice."""
+    monkeypatch.setattr(history_removal, "COPIES_PER_BATCH", 40)  # 60 rows: batches of 40, 20
+    _fill_history(sheet, 150)
+    config = agent_config(emulator.host_port, sheet, "rotator", history_max_rows=100)
+    with Orchestrator(config) as orchestrator:
+        duties = orchestrator.leader.rotation
+        duties.last_heal = time.monotonic()  # the leader thread leaves rotation to the test
+        gateway = duties.ctx.gateway
+        history_id = gateway.tab(TASKS_HISTORY.title).sheet_id
+        batches: list[int] = []
+
+        def second_fails(requests: list[dict[str, Any]]) -> Any:
+            if f"'sheetId': {history_id}," in repr(requests):
+                batches.append(len(requests))
+                if len(batches) == 2:
+                    raise SheetsError("POST :batchUpdate: HTTP 503", status=503, retryable=True)
+            return SheetsGateway.batch_update(gateway, requests)
+
+        monkeypatch.setattr(gateway, "batch_update", second_fails)
+        with pytest.raises(SheetsError):
+            duties.rotate_history()
+        _, history = read_tab(sheet, TASKS_HISTORY)
+        assert [r["id"] for r in history][:2] == ["id-0040", "id-0041"], "the first batch went"
+        assert duties.rotate_history() == 20
+    _, archive = read_tab(sheet, TASKS_ARCHIVE)
+    assert [r["id"] for r in archive] == [f"id-{i:04d}" for i in range(60)], "each row once"
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert [r["id"] for r in history] == [f"id-{i:04d}" for i in range(60, 150)]
+
+
+def test_the_heal_keeps_once_a_history_row_appended_twice_to_the_letter(
+    emulator: EmulatorServer, sheet: SheetsGateway
+) -> None:
+    _fill_history(sheet, 30)
+    (values,) = sheet.read([f"'{TASKS_HISTORY.title}'!9:9"])  # the row of id-0007
+    sheet.append(TASKS_HISTORY.title, values)
+    config = agent_config(emulator.host_port, sheet, "healer")
+    with Orchestrator(config) as orchestrator:
+        duties = orchestrator.leader.rotation
+        duties.last_heal = time.monotonic()
+        duties.heal_history()
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert [r["id"] for r in history] == [f"id-{i:04d}" for i in range(30)]

@@ -148,23 +148,27 @@ def plan_removal(
 
 
 def removal_requests(sheet_id: int, removal: Removal) -> list[dict[str, Any]]:
-    """The three requests of one removal (see the module's docstring), in batch order."""
+    """The requests of one removal (see the module's docstring), in batch order."""
     copies = len(removal.keepers)
     inserted = {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": 1, "endIndex": copies + 1}
     rows = [{"values": [_cell_data(text) for text in keeper]} for keeper in removal.keepers]
     span = {"sheetId": sheet_id, "startRowIndex": 1}
     if removal.end is not None:
         span["endRowIndex"] = removal.end + copies + 1
+    write = {
+        "updateCells": {
+            "rows": rows,
+            "fields": "userEnteredValue",
+            "start": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": 0},
+        }
+    }
+    dedup = {"deleteDuplicates": {"range": span}}
+    if not rows:  # no copies: only blank rows and exact copies of earlier rows go
+        return [dedup]
     return [
         {"insertDimension": {"range": inserted, "inheritFromBefore": False}},
-        {
-            "updateCells": {
-                "rows": rows,
-                "fields": "userEnteredValue",
-                "start": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": 0},
-            }
-        },
-        {"deleteDuplicates": {"range": span}},
+        write,
+        dedup,
         {"deleteDimension": {"range": inserted}},
     ]
 
