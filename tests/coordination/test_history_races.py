@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -56,6 +55,13 @@ EDITS: dict[str, Edit] = {
 }
 
 
+@pytest.fixture(autouse=True, params=[False, True], ids=["range-shifts", "grid-shrinks"])
+def _dedup_behaviour(emulator: EmulatorServer, request: pytest.FixtureRequest) -> None:
+    """Google does not say whether deleteDuplicates over whole rows shrinks the grid or shifts
+    the range's cells up (docs/emulator.md): the History removals must hold either way."""
+    emulator.configure(delete_duplicates_shrinks_grid=request.param)
+
+
 def _add_scratch_column(sheet: SheetsGateway) -> None:
     """A column of a person's own at A, left of ID, before any row is written."""
     sheet_id = sheet.tab(TASKS_HISTORY.title).sheet_id
@@ -82,12 +88,16 @@ def _fill_history(sheet: SheetsGateway, rows: list[dict[str, str]]) -> None:
     sheet.append(TASKS_HISTORY.title, [cmap.row_from(r) for r in rows])
 
 
-@contextmanager
-def _person_edits_before_history_write(
-    rotation: HistoryRotation, sheet: SheetsGateway, edit: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[list[bool]]:
-    """Apply ``edit`` just before the first batchUpdate of the rotation's gateway that touches
-    Tasks History; the list it yields holds True once the edit was made."""
+def _pass_with_an_edit(
+    rotation: HistoryRotation,
+    sheet: SheetsGateway,
+    edit: str,
+    monkeypatch: pytest.MonkeyPatch,
+    step: Callable[[], object],
+) -> None:
+    """Run ``step`` with ``edit`` applied just before the first batchUpdate of the rotation's
+    gateway that touches Tasks History (after the step's reads); a 400 refusing the stale batch
+    is allowed, losing rows is not (the caller checks)."""
     gateway = rotation.ctx.gateway
     real = SheetsGateway.batch_update
     history_id = sheet.tab(TASKS_HISTORY.title).sheet_id
@@ -101,9 +111,12 @@ def _person_edits_before_history_write(
 
     monkeypatch.setattr(gateway, "batch_update", edits_first)
     try:
-        yield done
+        step()
+    except SheetsError as exc:
+        assert exc.status == 400, exc
     finally:
         monkeypatch.setattr(gateway, "batch_update", lambda r: real(gateway, r))
+    assert done, "the pass wrote nothing to History"
 
 
 def _ids(sheet: SheetsGateway, spec: Any) -> list[str]:
@@ -128,12 +141,7 @@ def test_a_column_edit_between_the_heal_read_and_write_loses_no_history_row(
     with Orchestrator(config) as orchestrator:
         rotation = orchestrator.leader.rotation
         rotation.last_heal = time.monotonic()  # the leader thread leaves healing to the test
-        with _person_edits_before_history_write(rotation, sheet, edit, monkeypatch) as done:
-            try:
-                rotation.heal_history()
-            except SheetsError as exc:  # refusing the stale batch is allowed; losing rows is not
-                assert exc.status == 400, exc
-        assert done, "the heal wrote nothing to History"
+        _pass_with_an_edit(rotation, sheet, edit, monkeypatch, rotation.heal_history)
         kept = _ids(sheet, TASKS_HISTORY)
         lost = sorted({f"id-{i:04d}" for i in range(30)} - set(kept))
         assert not lost, f"{edit}: History rows deleted by a stale heal: {lost}"
@@ -160,12 +168,8 @@ def test_a_column_edit_between_the_rotation_read_and_write_loses_no_history_row(
     with Orchestrator(config) as orchestrator:
         rotation = orchestrator.leader.rotation
         rotation.last_heal = time.monotonic()  # the leader thread leaves rotation to the test
-        with _person_edits_before_history_write(rotation, sheet, edit, monkeypatch) as done:
-            try:
-                rotation.run()  # a heal (nothing to heal: no write), then the rotation
-            except SheetsError as exc:
-                assert exc.status == 400, exc
-        assert done, "the rotation wrote nothing to History"
+        # A heal (nothing to heal: no write), then the rotation.
+        _pass_with_an_edit(rotation, sheet, edit, monkeypatch, rotation.run)
         kept, archived = _ids(sheet, TASKS_HISTORY), _ids(sheet, TASKS_ARCHIVE)
         lost = sorted({f"id-{i:04d}" for i in range(150)} - set(kept) - set(archived))
         assert not lost, f"{edit}: History rows lost by a stale rotation: {lost}"

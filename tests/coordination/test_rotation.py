@@ -15,6 +15,7 @@ from agent.coordination import history_removal
 from agent.coordination.lease import pending
 from agent.coordination.queue import Claim
 from agent.errors import SheetsError
+from agent.runtime.rotation import HistoryRotation
 from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 from agent.sources.model import Expansion, VideoEntry
@@ -37,6 +38,25 @@ def _fill_history(sheet: SheetsGateway, count: int) -> None:
         for i in range(count)
     ]
     sheet.append(TASKS_HISTORY.title, rows)
+
+
+def _fail_history_batches(
+    duties: HistoryRotation, monkeypatch: pytest.MonkeyPatch, failing: set[int]
+) -> None:
+    """Make the rotation's batchUpdates that touch Tasks History fail (503) when they are the
+    n-th such batch for n in ``failing`` (which the test may empty); the others go through."""
+    gateway = duties.ctx.gateway
+    history_id = gateway.tab(TASKS_HISTORY.title).sheet_id
+    seen: list[int] = []
+
+    def fails(requests: list[dict[str, Any]]) -> Any:
+        if f"'sheetId': {history_id}," in repr(requests):
+            seen.append(len(requests))
+            if len(seen) in failing:
+                raise SheetsError("POST :batchUpdate: HTTP 503", status=503, retryable=True)
+        return SheetsGateway.batch_update(gateway, requests)
+
+    monkeypatch.setattr(gateway, "batch_update", fails)
 
 
 def test_rotation_keeps_history_small_and_dedup_complete(
@@ -84,18 +104,11 @@ def test_a_rotation_that_failed_after_archiving_archives_once(
     with Orchestrator(config) as orchestrator:
         duties = orchestrator.leader.rotation
         duties.last_heal = time.monotonic()  # the leader thread leaves rotation to the test
-        gateway = duties.ctx.gateway
-        history_id = gateway.tab(TASKS_HISTORY.title).sheet_id
-
-        def fails(requests: list[dict[str, Any]]) -> Any:
-            if f"'sheetId': {history_id}," in repr(requests):  # the removal from History
-                raise SheetsError("POST :batchUpdate: HTTP 503", status=503, retryable=True)
-            return SheetsGateway.batch_update(gateway, requests)
-
-        monkeypatch.setattr(gateway, "batch_update", fails)
+        failing = {1}  # the removal from History
+        _fail_history_batches(duties, monkeypatch, failing)
         with pytest.raises(SheetsError):
             duties.rotate_history()
-        monkeypatch.undo()
+        failing.clear()
         moved = duties.rotate_history()
     assert moved == 150 - 100 + 10
     _, archive = read_tab(sheet, TASKS_ARCHIVE)
@@ -115,20 +128,11 @@ def test_a_rotation_interrupted_between_its_batches_is_completed_by_the_next_pas
     with Orchestrator(config) as orchestrator:
         duties = orchestrator.leader.rotation
         duties.last_heal = time.monotonic()  # the leader thread leaves rotation to the test
-        gateway = duties.ctx.gateway
-        history_id = gateway.tab(TASKS_HISTORY.title).sheet_id
-        batches: list[int] = []
-
-        def second_fails(requests: list[dict[str, Any]]) -> Any:
-            if f"'sheetId': {history_id}," in repr(requests):
-                batches.append(len(requests))
-                if len(batches) == 2:
-                    raise SheetsError("POST :batchUpdate: HTTP 503", status=503, retryable=True)
-            return SheetsGateway.batch_update(gateway, requests)
-
-        monkeypatch.setattr(gateway, "batch_update", second_fails)
+        failing = {2}
+        _fail_history_batches(duties, monkeypatch, failing)
         with pytest.raises(SheetsError):
             duties.rotate_history()
+        failing.clear()
         _, history = read_tab(sheet, TASKS_HISTORY)
         assert [r["id"] for r in history][:2] == ["id-0040", "id-0041"], "the first batch went"
         assert duties.rotate_history() == 20
