@@ -18,6 +18,7 @@ from collections.abc import Callable
 from agent.coordination.history_removal import heal_runs, plan_heal, plan_rotation
 from agent.coordination.queue import ids_in_tail
 from agent.coordination.queue.compaction import Removal, removal_requests
+from agent.coordination.queue.layout import shape
 from agent.errors import SchemaError
 from agent.runtime.context import AgentContext
 from agent.runtime.feed import TaskFeed
@@ -135,7 +136,7 @@ class HistoryRotation:
             except SchemaError as exc:
                 log.warning("History left alone this time: %s", exc)
                 return None
-            if cmap.index != maps[TASKS_HISTORY.title].index:
+            if shape(cmap) != shape(maps[TASKS_HISTORY.title]):
                 log.warning("%s: the columns changed; reading by the new header row", HISTORY)
                 maps[TASKS_HISTORY.title] = cmap
             if ranges(cmap) == asked:
