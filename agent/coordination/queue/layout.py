@@ -76,6 +76,12 @@ class TabLayout:
             self.changes += 1
         return self.cmap
 
+    def fresh(self) -> ColumnMap:
+        """The queue tab's column map as its header row is now (one read): for a write that
+        places values by column, such as an append, made right after it."""
+        (header,) = self.gateway.read([header_range(self.spec.title)])
+        return self.relayout(header[0] if header else [])
+
     def id_lease_pairs(self) -> list[tuple[str, str]]:
         """(ID, Lease) of every row below the header, in sheet order (one ``batchGet``; one
         more when the header read with them shows the columns moved)."""
