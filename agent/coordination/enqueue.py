@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from agent.clock import utc_iso
-from agent.coordination.cas import cas_request, delete_duplicates_request
+from agent.coordination.cas import cas_request
 from agent.coordination.lease import pending
+from agent.coordination.queue.compaction import Candidate, Removal, plan_copies, removal_requests
 from agent.schema import (
     REQUEUE_MARK,
     SOURCES,
@@ -179,9 +180,28 @@ def requeue(
     if to_remove:
         header = dlq.column("id").header(dlq_map.language)
         requests = [cas_request(sheet_id, id_col, REQUEUE_MARK + i, header) for i in to_remove]
-        requests.append(delete_duplicates_request(sheet_id, [id_col]))
+        removal = _removal(dlq_rows, id_col, header, set(to_remove))
+        if removal is not None:
+            requests += removal_requests(sheet_id, removal)
         gateway.batch_update(requests)
     return report
+
+
+def _removal(
+    rows: Sequence[Sequence[str]], id_col: int, header: str, gone: set[str]
+) -> Removal | None:
+    """The removal of the DLQ rows of ``gone``, by copies of them as the CAS before it leaves
+    them (ID cell = the ID header): never by a column index, which a person's column edit
+    could make stale (docs/protocol.md §5). Every DLQ row is the agents'."""
+    candidates = []
+    for offset, row in enumerate(rows):
+        cells = [str(c) for c in row] + [""] * max(0, id_col + 1 - len(row))
+        doomed = unmarked(cells[id_col]) in gone
+        if doomed:
+            cells[id_col] = header
+        candidates.append(Candidate(1 + offset, cells, doomed, True))
+    removal = plan_copies(candidates, 1 + len(rows))
+    return None if removal is None else replace(removal, end=None)
 
 
 def unmarked(cell: str) -> str:

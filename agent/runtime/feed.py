@@ -80,7 +80,9 @@ class TaskFeed:
         now = utc_iso()
         rows = []
         keys: set[str] = set()
-        cmap = self.ctx.tasks.cmap
+        # The expansion took a while, and an append places values by column: a column a
+        # person inserted meanwhile would shift every cell after it (the chaos run saw it).
+        cmap = self.ctx.tasks.layout.fresh()
         for entry in expansion.entries:
             if entry.video_key in self.index or entry.video_key in keys:
                 continue

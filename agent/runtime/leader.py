@@ -80,6 +80,18 @@ class LeaderDuties:
                 log.warning("leader cycle failed: %s", exc)
             except Exception:  # the leader thread must outlive any one bad cycle
                 log.exception("leader cycle crashed; retrying next cycle")
+        self._last_heal()
+
+    def _last_heal(self) -> None:
+        """On the way out, heal History once more (a follower's History append that landed
+        late, after its check, may have doubled a row since the last heal)."""
+        term = self.ctx.election.current_term()
+        if not term or not self.ctx.election.check_term(term):
+            return
+        try:
+            self.rotation.heal_history()
+        except AgentError as exc:  # the next leader heals it
+            log.warning("could not heal History on the way out: %s", exc)
 
     def cycle(self, term: int) -> bool:
         """One round of leader work in ``term``; True when there was work (come back soon).

@@ -2,8 +2,9 @@
 JSON Lines file) before the spreadsheet nears its cell limit; and healing History of rows
 appended twice.
 
-Rows leave History by content (their ID cells are turned into the ID header by one findReplace
-per few hundred IDs, then ``deleteDuplicates``), never by row number.
+Rows leave History by content, as read (whole-row copies, see
+:mod:`agent.coordination.history_removal`), never by row number or by a column index: a person
+who inserts, moves or deletes a column meanwhile can only make a pass remove less.
 """
 
 from __future__ import annotations
@@ -12,21 +13,25 @@ import json
 import logging
 import os
 import time
-from typing import Any
+from collections.abc import Callable
 
-from agent.coordination.cas import cas_request, delete_duplicates_request, java_regex_literal
+from agent.coordination.history_removal import heal_runs, plan_heal, plan_rotation
 from agent.coordination.queue import ids_in_tail
+from agent.coordination.queue.compaction import Removal, removal_requests
+from agent.coordination.queue.layout import shape
+from agent.errors import SchemaError
 from agent.runtime.context import AgentContext
 from agent.runtime.feed import TaskFeed
 from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY, ColumnMap
-from agent.sheets.a1 import rows_range
-from agent.sheets.table import records
+from agent.sheets.a1 import column_range, quote_title
+from agent.sheets.table import column_map, header_range, records
 
 log = logging.getLogger(__name__)
 
 HEAL_EVERY_S = 300.0
 ROTATE_CHUNK_ROWS = 5_000
-ROTATE_IDS_PER_PATTERN = 400
+HISTORY = quote_title(TASKS_HISTORY.title)
+Values = list[list[str]]
 
 
 class HistoryRotation:
@@ -66,11 +71,11 @@ class HistoryRotation:
             )
             return 0
         count = min(excess + limit // 10, ROTATE_CHUNK_ROWS)
-        history = self.ctx.tasks.maps[TASKS_HISTORY.title]
-        (values,) = self.ctx.gateway.read(
-            [rows_range(TASKS_HISTORY.title, 2, 1 + count, history.width)]
-        )
-        rows = [r for r in records(history, values) if r.get("id")]
+        read = self._read(lambda _: [f"{HISTORY}!2:{1 + count}"])
+        if read is None:
+            return 0
+        history, (values,) = read
+        rows = [r for r in records(history, values) if r.get("id", "").strip()]
         if not rows:
             return 0
         # A rotation that failed after archiving left its rows in History: archive them once.
@@ -78,10 +83,72 @@ class HistoryRotation:
         fresh = [r for r in rows if r["id"] not in archived]
         if fresh:
             self._archive(fresh)
-        self._remove_from_history(history, [r["id"] for r in rows])
-        feed.index.shift(TASKS_HISTORY.title, -len(rows))
-        log.info("rotated %d History row(s) to %s", len(rows), TASKS_ARCHIVE.title)
-        return len(rows)
+        moved = self._remove(plan_rotation(history, values))
+        feed.index.shift(TASKS_HISTORY.title, -moved)
+        log.info("rotated %d History row(s) to %s", moved, TASKS_ARCHIVE.title)
+        return moved
+
+    def heal_history(self) -> None:
+        """Remove History rows appended twice (a finisher that paused past its lease): the ID
+        column is read (one read); only when an ID is held twice are those rows read whole and
+        the later ones removed."""
+        self.last_heal = time.monotonic()
+        title = TASKS_HISTORY.title
+        read = self._read(lambda cmap: [column_range(title, cmap.col("id"), 2)])
+        if read is None:
+            return
+        _, (id_values,) = read
+        ids = [row[0] if row else "" for row in id_values]
+        wanted = heal_runs(ids)
+        if not wanted:
+            return
+        read = self._read(lambda _: [f"{HISTORY}!{first}:{last}" for first, last in wanted])
+        if read is None:
+            return
+        history, replies = read
+        rows = {
+            first + n: cells
+            for (first, last), values in zip(wanted, replies, strict=True)
+            for n, cells in enumerate(values + [[]] * (last - first + 1 - len(values)))
+        }
+        removal = plan_heal(history, ids, rows)
+        if removal is None:
+            log.info("History heal: rows moved while reading; trying again next time")
+            return
+        log.info("History heal: %d row(s) repeat a task already in History", removal.tombstones)
+        self._remove([removal])
+
+    def _read(
+        self, ranges: Callable[[ColumnMap], list[str]]
+    ) -> tuple[ColumnMap, list[Values]] | None:
+        """History's header and ``ranges`` (built from its column map) in one read; read again
+        once if the header moved the columns ``ranges`` named. None: a header is missing.
+
+        A header that moved columns replaces History's map for every user of it (the task
+        feed's index reads and the finishers' appends go by it too).
+        """
+        maps = self.ctx.tasks.maps
+        for _ in range(2):
+            asked = ranges(maps[TASKS_HISTORY.title])
+            header, *replies = self.ctx.gateway.read([header_range(TASKS_HISTORY.title), *asked])
+            try:
+                cmap = column_map(TASKS_HISTORY, header)
+            except SchemaError as exc:
+                log.warning("History left alone this time: %s", exc)
+                return None
+            if shape(cmap) != shape(maps[TASKS_HISTORY.title]):
+                log.warning("%s: the columns changed; reading by the new header row", HISTORY)
+                maps[TASKS_HISTORY.title] = cmap
+            if ranges(cmap) == asked:
+                return cmap, replies
+        return None
+
+    def _remove(self, removals: list[Removal]) -> int:
+        """Send each removal as one batch, in order; how many rows they were planned to remove."""
+        sheet_id = self.ctx.gateway.tab(TASKS_HISTORY.title).sheet_id
+        for removal in removals:
+            self.ctx.gateway.batch_update(removal_requests(sheet_id, removal))
+        return sum(removal.tombstones for removal in removals)
 
     def _archive_map(self) -> ColumnMap:
         cmap = self.feed.column_map(TASKS_ARCHIVE)
@@ -109,24 +176,3 @@ class HistoryRotation:
             for r in rows
         ]
         self.ctx.gateway.append(TASKS_ARCHIVE.title, archive_rows)
-
-    def _remove_from_history(self, history: ColumnMap, ids: list[str]) -> None:
-        sheet_id = self.ctx.gateway.tab(TASKS_HISTORY.title).sheet_id
-        id_col = history.col("id")
-        header = TASKS_HISTORY.column("id").header(history.language)
-        requests: list[dict[str, Any]] = []
-        for start in range(0, len(ids), ROTATE_IDS_PER_PATTERN):
-            chunk = ids[start : start + ROTATE_IDS_PER_PATTERN]
-            request = cas_request(sheet_id, id_col, "", header)
-            pattern = "|".join(java_regex_literal(i) for i in chunk)
-            request["findReplace"]["find"] = f"^(?:{pattern})$"
-            requests.append(request)
-        requests.append(delete_duplicates_request(sheet_id, [id_col]))
-        self.ctx.gateway.batch_update(requests)
-
-    def heal_history(self) -> None:
-        """Remove History rows appended twice (a finisher that paused past its lease)."""
-        self.last_heal = time.monotonic()
-        info = self.ctx.gateway.tab(TASKS_HISTORY.title)
-        column = self.ctx.tasks.maps[TASKS_HISTORY.title].col("id")
-        self.ctx.gateway.batch_update([delete_duplicates_request(info.sheet_id, [column])])

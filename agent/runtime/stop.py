@@ -67,6 +67,7 @@ class StopSequence:
         self.runner.release_buffer()
         with ctx.holdings.lock:
             try:
+                ctx.tasks.settle_moves()  # appends of unknown fate: checked, not repeated
                 ctx.tasks.flush_tombstones()
                 if ctx.election.is_leader():
                     ctx.tasks.compact()

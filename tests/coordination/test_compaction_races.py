@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from agent.coordination.enqueue import requeue
 from agent.coordination.lease import LeaseState
 from agent.coordination.queue import ClaimOutcome, QueueTab
 from agent.errors import SheetsError
@@ -131,3 +132,34 @@ def test_a_column_edit_between_the_compaction_read_and_write_deletes_no_task(
     _, rows = read_tab(sheet, TASKS)
     assert {r.get("id", "") for r in rows} >= set(ids) - done
     assert not [r for r in rows if r.get("lease") == "Lease"], f"{edit}: tombstones left"
+
+
+def test_a_column_inserted_in_the_dlq_during_a_requeue_deletes_no_other_dlq_row(
+    sheet: SheetsGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``orc requeue`` removed its DLQ rows with a ``deleteDuplicates`` on the ID column by
+    index: a column inserted at A in that second made it delete every DLQ row but one."""
+    ids = seed_tasks(sheet, 6)
+    worker = _agent(sheet, "worker#1", compacts=False)
+    won = worker.claim(6).won
+    assert len(won) == 6
+    worker.finish([ClaimOutcome(c, LeaseState.FAILED, "boom") for c in won])
+    worker.flush_tombstones()
+    sheet_id = sheet.tab(TASKS_DLQ.title).sheet_id
+    span = {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1}
+    real_batch_update = SheetsGateway.batch_update
+    calls: list[int] = []
+
+    def person_edits_before_the_removal(self: SheetsGateway, requests: list[Any]) -> Any:
+        calls.append(len(requests))
+        if len(calls) == 2:  # the mark went first; the removal is the second batch
+            real_batch_update(self, [{"insertDimension": {"range": span}}])
+        return real_batch_update(self, requests)
+
+    monkeypatch.setattr(SheetsGateway, "batch_update", person_edits_before_the_removal)
+    report = requeue(sheet, TASKS_DLQ, ids[:2])
+    monkeypatch.undo()
+    assert sorted(report.requeued) == sorted(ids[:2])
+    _, dead_rows = read_tab(sheet, TASKS_DLQ)
+    left = {r["id"] for r in dead_rows if r.get("id")}
+    assert left >= set(ids[2:]), f"DLQ rows deleted by a stale requeue: {set(ids[2:]) - left}"

@@ -12,6 +12,8 @@ from __future__ import annotations
 from sheets_emulator import EmulatorServer
 
 from agent.coordination.enqueue import requeue
+from agent.coordination.lease import LeaseState
+from agent.coordination.queue import ClaimOutcome, QueueTab
 from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 from tests.coordination.harness import (
@@ -93,3 +95,32 @@ def test_a_late_tombstone_never_lands_on_the_requeued_row(
     assert not [t for t in tasks if t.get("id") or t.get("lease")], tasks
     _, dlq = read_tab(sheet, TASKS_DLQ)
     assert not dlq, "the requeue took the row out of the DLQ"
+
+
+def test_a_history_append_that_lands_late_is_not_appended_twice(
+    emulator: EmulatorServer, sheet: SheetsGateway
+) -> None:
+    """Found by the reduced chaos run (History held four tasks twice): the History append is
+    answered with a 503 and applied 1.5 s later. Checking History at once missed it, and the
+    second append landed beside it. The check now waits for late writes to land first."""
+    (task_id,) = seed_tasks(sheet, 1)
+    agent = QueueTab(
+        SheetsGateway(sheet.client, sheet.spreadsheet_id),
+        TASKS,
+        TASKS_HISTORY,
+        TASKS_DLQ,
+        owner="agent#1",
+        lease_s=60,
+        max_attempts=3,
+    )
+    agent.load()
+    (claim,) = agent.claim(1).won
+    emulator.arm_fault("late", method="POST", path=":append", body=task_id, delay_ms=1500)
+    assert agent.finish([ClaimOutcome(claim, LeaseState.DONE, "ok")]) == []  # not known yet
+    agent.settle_moves()  # waits until the append may have landed, then looks
+    agent.flush_tombstones()
+    assert emulator.stats()["late_writes"]["applied"] == 1
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert [row["id"] for row in history] == [task_id], "one History row, not two"
+    _, queued = read_tab(sheet, TASKS)
+    assert [row["lease"] for row in queued] == ["Lease"], "the Tasks row is a tombstone"

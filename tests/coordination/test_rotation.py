@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sheets_emulator import EmulatorServer
 
 from agent import Orchestrator
+from agent.coordination import history_removal
 from agent.coordination.lease import pending
 from agent.coordination.queue import Claim
 from agent.errors import SheetsError
-from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY, ColumnMap
+from agent.runtime.rotation import HistoryRotation
+from agent.schema import TASKS_ARCHIVE, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 from agent.sources.model import Expansion, VideoEntry
 from tests.coordination.harness import agent_config, header_map, read_tab
@@ -35,6 +38,25 @@ def _fill_history(sheet: SheetsGateway, count: int) -> None:
         for i in range(count)
     ]
     sheet.append(TASKS_HISTORY.title, rows)
+
+
+def _fail_history_batches(
+    duties: HistoryRotation, monkeypatch: pytest.MonkeyPatch, failing: set[int]
+) -> None:
+    """Make the rotation's batchUpdates that touch Tasks History fail (503) when they are the
+    n-th such batch for n in ``failing`` (which the test may empty); the others go through."""
+    gateway = duties.ctx.gateway
+    history_id = gateway.tab(TASKS_HISTORY.title).sheet_id
+    seen: list[int] = []
+
+    def fails(requests: list[dict[str, Any]]) -> Any:
+        if f"'sheetId': {history_id}," in repr(requests):
+            seen.append(len(requests))
+            if len(seen) in failing:
+                raise SheetsError("POST :batchUpdate: HTTP 503", status=503, retryable=True)
+        return SheetsGateway.batch_update(gateway, requests)
+
+    monkeypatch.setattr(gateway, "batch_update", fails)
 
 
 def test_rotation_keeps_history_small_and_dedup_complete(
@@ -82,18 +104,54 @@ def test_a_rotation_that_failed_after_archiving_archives_once(
     with Orchestrator(config) as orchestrator:
         duties = orchestrator.leader.rotation
         duties.last_heal = time.monotonic()  # the leader thread leaves rotation to the test
-        real = type(duties)._remove_from_history
-
-        def fails(self: object, history: ColumnMap, ids: list[str]) -> None:
-            raise SheetsError("POST :batchUpdate: HTTP 503", status=503, retryable=True)
-
-        monkeypatch.setattr(type(duties), "_remove_from_history", fails)
+        failing = {1}  # the removal from History
+        _fail_history_batches(duties, monkeypatch, failing)
         with pytest.raises(SheetsError):
             duties.rotate_history()
-        monkeypatch.setattr(type(duties), "_remove_from_history", real)
+        failing.clear()
         moved = duties.rotate_history()
     assert moved == 150 - 100 + 10
     _, archive = read_tab(sheet, TASKS_ARCHIVE)
     assert [r["id"] for r in archive] == [f"id-{i:04d}" for i in range(60)], "each row once"
     _, history = read_tab(sheet, TASKS_HISTORY)
     assert [r["id"] for r in history] == [f"id-{i:04d}" for i in range(60, 150)]
+
+
+def test_a_rotation_interrupted_between_its_batches_is_completed_by_the_next_pass(
+    emulator: EmulatorServer, sheet: SheetsGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows leave History in batches of copies; the second batch fails, and the next pass
+    removes what is left without archiving anything twice."""
+    monkeypatch.setattr(history_removal, "COPIES_PER_BATCH", 40)  # 60 rows: batches of 40, 20
+    _fill_history(sheet, 150)
+    config = agent_config(emulator.host_port, sheet, "rotator", history_max_rows=100)
+    with Orchestrator(config) as orchestrator:
+        duties = orchestrator.leader.rotation
+        duties.last_heal = time.monotonic()  # the leader thread leaves rotation to the test
+        failing = {2}
+        _fail_history_batches(duties, monkeypatch, failing)
+        with pytest.raises(SheetsError):
+            duties.rotate_history()
+        failing.clear()
+        _, history = read_tab(sheet, TASKS_HISTORY)
+        assert [r["id"] for r in history][:2] == ["id-0040", "id-0041"], "the first batch went"
+        assert duties.rotate_history() == 20
+    _, archive = read_tab(sheet, TASKS_ARCHIVE)
+    assert [r["id"] for r in archive] == [f"id-{i:04d}" for i in range(60)], "each row once"
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert [r["id"] for r in history] == [f"id-{i:04d}" for i in range(60, 150)]
+
+
+def test_the_heal_keeps_once_a_history_row_appended_twice_to_the_letter(
+    emulator: EmulatorServer, sheet: SheetsGateway
+) -> None:
+    _fill_history(sheet, 30)
+    (values,) = sheet.read([f"'{TASKS_HISTORY.title}'!9:9"])  # the row of id-0007
+    sheet.append(TASKS_HISTORY.title, values)
+    config = agent_config(emulator.host_port, sheet, "healer")
+    with Orchestrator(config) as orchestrator:
+        duties = orchestrator.leader.rotation
+        duties.last_heal = time.monotonic()
+        duties.heal_history()
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert [r["id"] for r in history] == [f"id-{i:04d}" for i in range(30)]

@@ -22,6 +22,7 @@ from agent.coordination.lease import LeaseState
 from agent.coordination.queue import ClaimOutcome, QueueTab
 from agent.errors import AmbiguousWriteError, SheetsError
 from agent.runtime import Orchestrator
+from agent.runtime import leader as leader_module
 from agent.schema import SOURCES, SOURCES_DLQ, SOURCES_HISTORY, TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.client import make_client
 from agent.sheets.gateway import SheetsGateway
@@ -103,6 +104,45 @@ def test_a_failed_task_append_neither_strands_the_source_nor_loses_videos(
     assert sorted(r["video_key"] for r in history) == sorted(IDS), "every video once"
     _, sources = read_tab(sheet, SOURCES)
     assert not [r for r in sources if r.get("id")], "no source left behind in Sources"
+
+
+def test_a_column_inserted_during_an_expansion_never_shifts_the_tasks_appended(
+    emulator: EmulatorServer,
+    sheet: SheetsGateway,
+    site: LocalSite,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the chaos run: the leader placed the values of the tasks it appended by the
+    Tasks columns as last read, before a slow expansion; a person inserted a column left of
+    Worker meanwhile, and 158 tasks landed one cell off (the lease in the Error column),
+    claimable by nobody. The header is now read again right before the append."""
+    real_expand = leader_module.expand_source
+
+    def expand_then_a_person_inserts_a_column(*args: Any, **kwargs: Any) -> Any:
+        expansion = real_expand(*args, **kwargs)
+        person = SheetsGateway(sheet.client, sheet.spreadsheet_id)
+        (header,) = person.read([f"'{TASKS.title}'!1:1"])
+        at = header[0].index("Worker")
+        span = {"sheetId": person.tab(TASKS.title).sheet_id, "dimension": "COLUMNS"}
+        span |= {"startIndex": at, "endIndex": at + 1}
+        person.batch_update([{"insertDimension": {"range": span, "inheritFromBefore": True}}])
+        return expansion
+
+    monkeypatch.setattr(leader_module, "expand_source", expand_then_a_person_inserts_a_column)
+    add_sources(sheet, [site.url("/embeds.html")])
+    config = agent_config(emulator.host_port, sheet, "leader")
+    with Orchestrator(config) as orchestrator:
+        thread, errors = _run_in_thread(orchestrator)
+        try:
+            wait_for(
+                lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= len(IDS), 60, "every task done"
+            )
+        finally:
+            orchestrator.request_stop()
+            thread.join(timeout=30)
+    assert not errors, errors
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert sorted(r["video_key"] for r in history) == sorted(IDS)
 
 
 def test_an_agent_rides_out_an_outage_longer_than_its_retries(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ only blank rows and exact copies, which stay blank and exact copies whatever hap
 A row that repeats an earlier row in every cell and is not the agents' (two identical notes)
 ends the range just above it. The keys compare text more loosely than Google can (case,
 Unicode form, spaces), so a row this plan keeps is never a duplicate in Google's eyes.
+:func:`plan_copies` plans the removal of any rows as read; Tasks History's heal and rotation
+use it too (:mod:`agent.coordination.history_removal`).
 """
 
 from __future__ import annotations
@@ -64,10 +66,57 @@ class Removal:
     """One removal: the rows to copy under the header, and how far down it reaches."""
 
     keepers: tuple[tuple[str, ...], ...]
-    #: 0-based, exclusive: the first row index of the tab (as read) left out of the range.
-    end: int
-    #: Tombstones the read says it removes (blank rows and copies go too, uncounted).
+    #: 0-based, exclusive: the first row index of the tab (as read) left out of the range;
+    #: None: the range reaches the end of the grid (History: see history_removal).
+    end: int | None
+    #: Rows the read says it removes by their copies (tombstones, in a queue tab); blank rows
+    #: and exact copies of earlier rows go too, uncounted.
     tombstones: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A row as read, for :func:`plan_copies`."""
+
+    #: 0-based row index in the tab (row 2 is index 1).
+    index: int
+    cells: Sequence[str]
+    #: Whether the removal is to remove this row (by a copy of it).
+    doomed: bool
+    #: Whether the row may also go as an exact copy of an earlier row (the agents' rows).
+    ours: bool
+
+
+def plan_copies(rows: Iterable[Candidate], end: int) -> Removal | None:
+    """The removal of the doomed rows among ``rows`` (in tab order), reaching at most to row
+    index ``end`` (0-based, exclusive: the end of the read).
+
+    Walks the rows as ``deleteDuplicates`` would and ends the range just above the first row
+    that would go but is not ``ours``. Rows of the range that ``rows`` leaves out must be known
+    to differ from every other row (a History row whose ID no other row holds). Returns None
+    when no doomed row is in the range.
+    """
+    listed = list(rows)
+    doomed_keys = {row_key(row.cells) for row in listed if row.doomed}
+    seen: set[Key] = set()
+    keepers: dict[Key, tuple[str, ...]] = {}
+    count = 0
+    for row in listed:
+        if row.index >= end:
+            break
+        key = row_key(row.cells)
+        goes = row.doomed or not key or key in seen or key in doomed_keys
+        if goes and key and not row.ours:  # a person's row repeating an earlier one: keep it
+            end = row.index
+            break
+        if row.doomed:
+            keepers.setdefault(key, tuple(_trimmed(row.cells)))
+            count += 1
+        elif not goes:
+            seen.add(key)
+    if not keepers:
+        return None
+    return Removal(tuple(keepers.values()), end, count)
 
 
 def plan_removal(
@@ -86,56 +135,40 @@ def plan_removal(
     turned = set(stones)
     id_col, lease_col = cmap.col("id"), cmap.col("lease")
     marker = cmap.spec.column("lease").header(cmap.language)
-    rows: list[tuple[list[str], str]] = []
+    rows: list[Candidate] = []
     for offset in range(min(count, len(values))):
         cells = [str(c) for c in values[offset]]
         pair = (_cell(cells, id_col).strip(), _cell(cells, lease_col))
         if pair in turned:
             cells += [""] * (lease_col + 1 - len(cells))
             cells[lease_col] = marker
-        rows.append((cells, row_kind(cmap, cells)))
-    tombstone_keys = {row_key(cells) for cells, kind in rows if kind == TOMBSTONE}
-    seen: set[Key] = set()
-    keepers: dict[Key, tuple[str, ...]] = {}
-    end = first_row - 1 + len(rows)
-    for offset, (cells, kind) in enumerate(rows):
-        key = row_key(cells)
-        goes = kind in (TOMBSTONE, BLANK) or key in seen or key in tombstone_keys
-        if goes and kind == PERSONAL:  # a person's row repeating an earlier one: keep it
-            end = first_row - 1 + offset
-            break
-        if kind == TOMBSTONE:
-            keepers.setdefault(key, tuple(_trimmed(cells)))
-        elif not goes:
-            seen.add(key)
-    if not keepers:
-        return None
-    return Removal(tuple(keepers.values()), end, _count(rows, end - first_row + 1))
+        kind = row_kind(cmap, cells)
+        rows.append(Candidate(first_row - 1 + offset, cells, kind == TOMBSTONE, kind != PERSONAL))
+    return plan_copies(rows, first_row - 1 + len(rows))
 
 
 def removal_requests(sheet_id: int, removal: Removal) -> list[dict[str, Any]]:
-    """The three requests of one removal (see the module's docstring), in batch order."""
+    """The requests of one removal (see the module's docstring), in batch order."""
     copies = len(removal.keepers)
     inserted = {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": 1, "endIndex": copies + 1}
     rows = [{"values": [_cell_data(text) for text in keeper]} for keeper in removal.keepers]
+    span = {"sheetId": sheet_id, "startRowIndex": 1}
+    if removal.end is not None:
+        span["endRowIndex"] = removal.end + copies + 1
+    write = {
+        "updateCells": {
+            "rows": rows,
+            "fields": "userEnteredValue",
+            "start": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": 0},
+        }
+    }
+    dedup = {"deleteDuplicates": {"range": span}}
+    if not rows:  # no copies: only blank rows and exact copies of earlier rows go
+        return [dedup]
     return [
         {"insertDimension": {"range": inserted, "inheritFromBefore": False}},
-        {
-            "updateCells": {
-                "rows": rows,
-                "fields": "userEnteredValue",
-                "start": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": 0},
-            }
-        },
-        {
-            "deleteDuplicates": {
-                "range": {
-                    "sheetId": sheet_id,
-                    "startRowIndex": 1,
-                    "endRowIndex": removal.end + copies + 1,
-                }
-            }
-        },
+        write,
+        dedup,
         {"deleteDimension": {"range": inserted}},
     ]
 
@@ -144,7 +177,7 @@ def _cell(cells: Sequence[str], index: int) -> str:
     return cells[index] if index < len(cells) else ""
 
 
-def _trimmed(cells: list[str]) -> list[str]:
+def _trimmed(cells: Sequence[str]) -> list[str]:
     out = list(cells)
     while out and not out[-1]:
         out.pop()
@@ -154,7 +187,3 @@ def _trimmed(cells: list[str]) -> list[str]:
 def _cell_data(text: str) -> dict[str, Any]:
     # A string value, never a formula; an empty cell stays empty (no value at all).
     return {"userEnteredValue": {"stringValue": text}} if text else {}
-
-
-def _count(rows: Sequence[tuple[list[str], str]], upto: int) -> int:
-    return sum(1 for _, kind in rows[: max(upto, 0)] if kind == TOMBSTONE)

@@ -19,7 +19,8 @@ from agent.sheets.table import header_range, read_maps
 log = logging.getLogger(__name__)
 
 
-def _shape(cmap: ColumnMap) -> tuple[object, ...]:
+def shape(cmap: ColumnMap) -> tuple[object, ...]:
+    """What of a column map a change of columns changes (known and user columns, width)."""
     return (sorted(cmap.index.items()), sorted(cmap.user_index.items()), cmap.width)
 
 
@@ -64,7 +65,7 @@ class TabLayout:
                 self._refused = str(exc)
             return current
         self._refused = None
-        if _shape(fresh) != _shape(current):
+        if shape(fresh) != shape(current):
             moved = sorted(k for k, i in fresh.index.items() if current.index.get(k) != i)
             log.warning(
                 "%s: the columns changed (moved: %s); reading by the new header row",
@@ -74,6 +75,12 @@ class TabLayout:
             self.maps[self.spec.title] = fresh
             self.changes += 1
         return self.cmap
+
+    def fresh(self) -> ColumnMap:
+        """The queue tab's column map as its header row is now (one read): for a write that
+        places values by column, such as an append, made right after it."""
+        (header,) = self.gateway.read([header_range(self.spec.title)])
+        return self.relayout(header[0] if header else [])
 
     def id_lease_pairs(self) -> list[tuple[str, str]]:
         """(ID, Lease) of every row below the header, in sheet order (one ``batchGet``; one

@@ -23,7 +23,7 @@ from agent.coordination.batch import REFUSED_STATUS, WriteBatch
 from agent.coordination.cas import exact_pattern, occurrences, pattern_cas_request
 from agent.coordination.lease import Lease, LeaseParseError, LeaseState, parse_lease
 from agent.coordination.observer import LeaseObserver
-from agent.coordination.queue.display import display_of, project
+from agent.coordination.queue.display import project
 from agent.coordination.queue.layout import TabLayout
 from agent.coordination.queue.model import Claim, ClaimOutcome, Cycle, Problem
 from agent.coordination.queue.moves import Mover
@@ -175,9 +175,10 @@ class QueueTab:
             self._resolve(unknown)
         if cycle.lost:
             self.reader.spread_out()
+        settled = self.mover.settle() if self.mover.unsettled else []
         if cycle.moved:
             try:
-                self.mover.move(cycle.moved, now)
+                cycle.moved = self.mover.move(cycle.moved, now)
             except SheetsError as exc:
                 if exc.status != REFUSED_STATUS:
                     raise
@@ -185,8 +186,8 @@ class QueueTab:
                 # in the queue tab and move later, taken over like any orphan; nothing is lost.
                 record_refused_move(self.gateway, cycle.moved, (self.history, self.dlq), exc)
                 cycle.moved = []
-                return cycle
-            self.tombstones.bury([(o.claim.row_id, o.claim.lease.encode()) for o in cycle.moved])
+        cycle.moved += settled
+        self.tombstones.bury([(o.claim.row_id, o.claim.lease.encode()) for o in cycle.moved])
         return cycle
 
     def _plan(self, rows: Sequence[QueueRow], limit: int, now: float) -> list[PlannedClaim]:
@@ -299,10 +300,6 @@ class QueueTab:
         info = self.gateway.tab(self.spec.title)
         return pattern_cas_request(info.sheet_id, self.cmap.col("lease"), pattern, new, to_end=True)
 
-    def display_of(self, lease: Lease) -> dict[str, str]:
-        """The display columns a row with ``lease`` should show."""
-        return display_of(lease)
-
     # ----------------------------------------------------------------- holding
     def set_lease_ttl(self, ttl_s: int) -> None:
         """The lease length written into this agent's next claims and renewals."""
@@ -372,6 +369,11 @@ class QueueTab:
         outcomes that were moved.
         """
         return self.claim(0, outcomes).moved
+
+    def settle_moves(self) -> None:
+        """Wait for the appends of unknown fate, check them, and tombstone their rows (stop)."""
+        moved = self.mover.settle(wait=True)
+        self.tombstones.bury([(o.claim.row_id, o.claim.lease.encode()) for o in moved])
 
     def ids_in(self, target: TabSpec, row_ids: Sequence[str]) -> set[str]:
         """Which of ``row_ids`` appear in ``target``'s ID column (reads the column's tail)."""
