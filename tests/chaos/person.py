@@ -197,6 +197,8 @@ class Person:
             ]
         )
         if occurrences(replies[0]) == 0:
+            if self.filtered:
+                return  # hidden by the person's own filter (findReplace skips it): later
             self.missing_junk += 1  # never pasted: that paste's answer was lost before applying
         self.junk.remove(token)
 
@@ -258,12 +260,14 @@ class Person:
         token = self.rng.choice(self.junk)
         cmap = self.cmap()
         sheet_id = self.sheet_id()
-        self.gateway().batch_update(
+        replies = self.gateway().batch_update(
             [
                 cas_request(sheet_id, cmap.col("id"), JUNK_ID + token, ""),
                 cas_request(sheet_id, cmap.col("lease"), JUNK_LEASE + token, ""),
             ]
         )
+        if occurrences(replies[0]) == 0 and self.filtered:
+            return  # hidden by the person's own filter: it stays, for delete_junk later
         self.junk.remove(token)  # on a failure it stays, for delete_junk to remove later
 
     def sort(self) -> None:
