@@ -9,11 +9,14 @@ was requeued must leave the requeued row a task.
 
 from __future__ import annotations
 
+import time
+
 from sheets_emulator import EmulatorServer
 
 from agent.coordination.enqueue import requeue
 from agent.coordination.lease import LeaseState
 from agent.coordination.queue import ClaimOutcome, QueueTab
+from agent.coordination.queue.moves import SETTLE_S
 from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 from tests.coordination.harness import (
@@ -124,3 +127,34 @@ def test_a_history_append_that_lands_late_is_not_appended_twice(
     assert [row["id"] for row in history] == [task_id], "one History row, not two"
     _, queued = read_tab(sheet, TASKS)
     assert [row["lease"] for row in queued] == ["Lease"], "the Tasks row is a tombstone"
+
+
+def test_a_claim_that_lands_late_is_adopted_before_its_lease_runs_out(
+    emulator: EmulatorServer, sheet: SheetsGateway
+) -> None:
+    """Found by the chaos run as a "lapse of a live holder": a claim batch answered with a
+    503 and applied 1.5 s later, after the agent's read-back had judged the claim lost. The
+    agent, unaware, never renewed it, and it ran out. The window is now read again once late
+    writes have had time to land, and the agent adopts its own claim there."""
+    ids = seed_tasks(sheet, 9)
+    agent = QueueTab(
+        SheetsGateway(sheet.client, sheet.spreadsheet_id),
+        TASKS,
+        TASKS_HISTORY,
+        TASKS_DLQ,
+        owner="agent#1",
+        lease_s=60,
+        max_attempts=3,
+        window_rows=3,
+    )
+    agent.load()
+    agent.holds = lambda row_id: False  # as the runtime's holdings say: nothing held yet
+    emulator.arm_fault("late", method="POST", path=":batchUpdate", body="CLAIMED|", delay_ms=1500)
+    assert agent.claim(1).won == [], "judged lost: the read-back came before the late write"
+    wait_for(lambda: emulator.stats()["late_writes"]["applied"] == 1, 10, "the late claim")
+    _, rows = read_tab(sheet, TASKS)
+    (late,) = [r["id"] for r in rows if r["lease"].startswith("CLAIMED|")]
+    assert late in ids[:3]
+    time.sleep(SETTLE_S)
+    won = agent.claim(1).won
+    assert late in [c.row_id for c in won], "the late claim is adopted, not left to lapse"

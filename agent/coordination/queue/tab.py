@@ -26,7 +26,7 @@ from agent.coordination.observer import LeaseObserver
 from agent.coordination.queue.display import project
 from agent.coordination.queue.layout import TabLayout
 from agent.coordination.queue.model import Claim, ClaimOutcome, Cycle, Problem
-from agent.coordination.queue.moves import Mover
+from agent.coordination.queue.moves import SETTLE_S, Mover
 from agent.coordination.queue.plan import (
     ADOPT,
     MERGE,
@@ -173,6 +173,7 @@ class QueueTab:
         self.tombstones.add_to(batch, plan=self._removal_plan() if limit > 0 else None)
         if not batch.flush(self.gateway) and unknown:
             self._resolve(unknown)
+            self.reader.revisit(SETTLE_S)
         if cycle.lost:
             self.reader.spread_out()
         settled = self.mover.settle() if self.mover.unsettled else []

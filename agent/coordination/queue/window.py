@@ -58,6 +58,8 @@ class WindowReader:
         #: asked for): what a removal of tombstones is planned from. None after a lower read.
         self._top: tuple[ColumnMap, Sequence[Sequence[str]], int] | None = None
         self._searched_at: float | None = None  # monotonic time of a search that found nothing
+        self._last_window = 2  # first row of the window ``next`` read last
+        self._revisit: tuple[int, float] | None = None  # (first row, when) to read again
         self._blank = False  # whether the last read held no text at all
 
     def read(self, first_row: int, count: int) -> tuple[list[QueueRow], bool]:
@@ -102,6 +104,13 @@ class WindowReader:
         rows): then one read of the Lease column below finds the next row, and the window is
         read there instead.
         """
+        if self._revisit is not None and self._revisit[1] <= self._monotonic():
+            first, _ = self._revisit
+            self._revisit = None
+            rows, _ = self.read(first, self.window_rows)  # the cursor stays where it was
+            self.raw_rows = [r for r in rows if not r.row_id and not r.lease_text]
+            return rows
+        self._last_window = self.cursor
         rows, at_end = self.read(self.cursor, self.window_rows)
         if self._blank:
             below = self._next_filled_row(self.cursor + self.window_rows)
@@ -143,6 +152,11 @@ class WindowReader:
                 self._searched_at = None
                 return first_row + offset
         return None
+
+    def revisit(self, after_s: float) -> None:
+        """Read the last window again in ``after_s``: a claim batch of unknown fate may land
+        late, after its read-back, and the agent adopts its own claims only where it reads."""
+        self._revisit = (self._last_window, self._monotonic() + after_s)
 
     def spread_out(self) -> None:
         """After losing claims to other agents, read a random window next time."""
