@@ -100,13 +100,8 @@ def test_a_late_tombstone_never_lands_on_the_requeued_row(
     assert not dlq, "the requeue took the row out of the DLQ"
 
 
-def test_a_history_append_that_lands_late_is_not_appended_twice(
-    emulator: EmulatorServer, sheet: SheetsGateway
-) -> None:
-    """Found by the reduced chaos run (History held four tasks twice): the History append is
-    answered with a 503 and applied 1.5 s later. Checking History at once missed it, and the
-    second append landed beside it. The check now waits for late writes to land first."""
-    (task_id,) = seed_tasks(sheet, 1)
+def _agent(sheet: SheetsGateway, window_rows: int = 100) -> QueueTab:
+    """One agent's view of Tasks, in this process, on a gateway of its own."""
     agent = QueueTab(
         SheetsGateway(sheet.client, sheet.spreadsheet_id),
         TASKS,
@@ -115,8 +110,20 @@ def test_a_history_append_that_lands_late_is_not_appended_twice(
         owner="agent#1",
         lease_s=60,
         max_attempts=3,
+        window_rows=window_rows,
     )
     agent.load()
+    return agent
+
+
+def test_a_history_append_that_lands_late_is_not_appended_twice(
+    emulator: EmulatorServer, sheet: SheetsGateway
+) -> None:
+    """Found by the reduced chaos run (History held four tasks twice): the History append is
+    answered with a 503 and applied 1.5 s later. Checking History at once missed it, and the
+    second append landed beside it. The check now waits for late writes to land first."""
+    (task_id,) = seed_tasks(sheet, 1)
+    agent = _agent(sheet)
     (claim,) = agent.claim(1).won
     emulator.arm_fault("late", method="POST", path=":append", body=task_id, delay_ms=1500)
     assert agent.finish([ClaimOutcome(claim, LeaseState.DONE, "ok")]) == []  # not known yet
@@ -137,17 +144,7 @@ def test_a_claim_that_lands_late_is_adopted_before_its_lease_runs_out(
     agent, unaware, never renewed it, and it ran out. The window is now read again once late
     writes have had time to land, and the agent adopts its own claim there."""
     ids = seed_tasks(sheet, 9)
-    agent = QueueTab(
-        SheetsGateway(sheet.client, sheet.spreadsheet_id),
-        TASKS,
-        TASKS_HISTORY,
-        TASKS_DLQ,
-        owner="agent#1",
-        lease_s=60,
-        max_attempts=3,
-        window_rows=3,
-    )
-    agent.load()
+    agent = _agent(sheet, window_rows=3)
     agent.holds = lambda row_id: False  # as the runtime's holdings say: nothing held yet
     emulator.arm_fault("late", method="POST", path=":batchUpdate", body="CLAIMED|", delay_ms=1500)
     assert agent.claim(1).won == [], "judged lost: the read-back came before the late write"
