@@ -137,6 +137,14 @@ def parse_lease(text: str) -> Lease:
     return Lease(state, row_id, int(attempts_text), owner or "-", stamp or "0", ttl)
 
 
+def lease_or_none(text: str) -> Lease | None:
+    """The lease in a cell, or None when the cell holds none."""
+    try:
+        return parse_lease(text)
+    except LeaseParseError:
+        return None
+
+
 def pending(row_id: str, attempts: int = 0) -> Lease:
     """A fresh PENDING lease for ``row_id``."""
     return Lease(LeaseState.PENDING, row_id, attempts)

@@ -138,6 +138,29 @@ class SheetsGateway:
             raise _sheets_error(exc, "get protections") from None
         return describe_protections(meta)
 
+    def rows_hidden(self, title: str, first_row: int, last_row: int) -> set[int] | None:
+        """Row numbers in ``first_row``..``last_row`` that a basic filter hides now, or None
+        when the tab has no basic filter (one read of the spreadsheet's metadata)."""
+        fields = "sheets(basicFilter(range),data(startRow,rowMetadata(hiddenByFilter)))"
+        params: dict[str, str | int | bool | float | list[str] | None] = {
+            "ranges": f"{quote_title(title)}!{first_row}:{last_row}",
+            "fields": fields,
+        }
+        try:
+            meta = self.spreadsheet.fetch_sheet_metadata(params=params)
+        except APIError as exc:
+            raise _sheets_error(exc, f"read which rows of {title!r} a filter hides") from None
+        (sheet,) = meta.get("sheets") or [{}]
+        if "basicFilter" not in sheet:
+            return None
+        hidden: set[int] = set()
+        for data in sheet.get("data") or []:
+            start = int(data.get("startRow", 0))
+            for offset, row in enumerate(data.get("rowMetadata") or []):
+                if row.get("hiddenByFilter"):
+                    hidden.add(start + offset + 1)
+        return hidden
+
     def tab(self, title: str) -> SheetInfo:
         """The cached info of tab ``title``; :class:`SchemaError` when it does not exist."""
         info = self.tabs.get(title)

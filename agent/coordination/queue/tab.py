@@ -21,9 +21,10 @@ from typing import Any
 
 from agent.coordination.batch import REFUSED_STATUS, WriteBatch
 from agent.coordination.cas import exact_pattern, occurrences, pattern_cas_request
-from agent.coordination.lease import Lease, LeaseParseError, LeaseState, parse_lease
+from agent.coordination.lease import Lease, LeaseState, lease_or_none
 from agent.coordination.observer import LeaseObserver
 from agent.coordination.queue.display import project
+from agent.coordination.queue.hidden import FilterWatch
 from agent.coordination.queue.layout import TabLayout
 from agent.coordination.queue.model import Claim, ClaimOutcome, Cycle, Problem
 from agent.coordination.queue.moves import SETTLE_S, Mover
@@ -90,9 +91,11 @@ class QueueTab:
         self.reader = WindowReader(
             gateway, spec, lambda: self.cmap, self.layout.relayout, window_rows
         )
+        self.filters = FilterWatch(gateway, spec.title, self.observer)
         self.tombstones = Tombstones(gateway, spec, lambda: self.cmap, self.observer, self._pairs)
         self.mover = Mover(gateway, history, dlq, lambda title: self.maps[title])
         self._expected: dict[str, str] = {}  # lease values written by an ambiguous call
+        self._unfinished: list[ClaimOutcome] = []  # finishes that matched a row hidden now
 
     # ----------------------------------------------------------------- schema
     def load(self) -> None:
@@ -154,6 +157,7 @@ class QueueTab:
         itself: leases that expired too often (now FAILED) and orphaned DONE/FAILED rows.
         """
         now = self.wall_clock()
+        finishing, self._unfinished = [*self._unfinished, *finishing], []
         rows = self.reader.next() if limit > 0 else []
         plans = self._plan(rows, limit, now) if limit > 0 else []
         cycle = Cycle()
@@ -198,6 +202,7 @@ class QueueTab:
             first = row.lease is not None and row.row_id not in seen
             seen.add(row.row_id)
             ages.append(self.observer.observe(row.row_id, row.lease_text) if first else 0.0)
+        ages = self.filters.screen(rows, ages, self.policy.lease_s)  # rows a filter hides
         cmap = self.cmap
         ranked = "priority" in cmap.index  # an optional column (see agent.schema.TASKS)
         return plan_claims(
@@ -252,6 +257,8 @@ class QueueTab:
             if won:
                 outcome.claim.lease = new
                 cycle.moved.append(outcome)
+            elif claimed and self._still_holds(outcome.claim):
+                self._unfinished.append(outcome)  # hidden by a filter: finished again later
             else:
                 outcome.claim.lost = True
                 log.warning("%s %s: lease lost before finishing", self.spec.title, lease.row_id)
@@ -320,7 +327,7 @@ class QueueTab:
                     # It may land later: whatever the cell holds, if it is still this claim
                     # (renewed any number of times) the claim is kept, and the next renewal
                     # counts on from ``new`` so that the cell keeps changing.
-                    current = _parsed(self.locate([claim.row_id]).get(claim.row_id, ""))
+                    current = lease_or_none(self.locate([claim.row_id]).get(claim.row_id, ""))
                     if current is not None and claim.lease.same_claim(current):
                         claim.lease = new
                     else:
@@ -341,7 +348,7 @@ class QueueTab:
         not, a renewal of a hidden row matches nothing although nobody took the row. The
         claim is kept then, and the next renewal tries again.
         """
-        current = _parsed(self.locate([claim.row_id]).get(claim.row_id, ""))
+        current = lease_or_none(self.locate([claim.row_id]).get(claim.row_id, ""))
         if current is None or not claim.lease.same_claim(current):
             return False
         log.info(
@@ -441,10 +448,3 @@ class QueueTab:
 
     def _pairs(self) -> list[tuple[str, str]]:
         return self.layout.id_lease_pairs()
-
-
-def _parsed(text: str) -> Lease | None:
-    try:
-        return parse_lease(text)
-    except LeaseParseError:
-        return None
