@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from agent.coordination.lease import LeaseState
 from agent.coordination.observer import LeaseObserver
 from agent.coordination.rows import QueueRow
+from agent.errors import SheetsError
 from agent.sheets.gateway import SheetsGateway
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,13 @@ class FilterWatch:
         if not due or self._monotonic() < self._unfiltered_until:
             return ages
         numbers = [rows[i].row_number for i in due]
-        hidden = self.gateway.rows_hidden(self.title, min(numbers), max(numbers))
+        try:
+            hidden = self.gateway.rows_hidden(self.title, min(numbers), max(numbers))
+        except SheetsError as exc:  # cannot tell: take nothing over this time
+            log.info(
+                "%s: which rows a filter hides is unknown (%s); no takeover now", self.title, exc
+            )
+            return [0.0 if i in due else age for i, age in enumerate(ages)]
         if hidden is None:
             self._unfiltered_until = self._monotonic() + FILTER_CHECK_EVERY_S
             return ages

@@ -10,6 +10,7 @@ beside it. Its rows wait :data:`SETTLE_S`, then one read tells which are there
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -19,9 +20,11 @@ from agent.clock import utc_iso
 from agent.coordination.lease import LeaseState
 from agent.coordination.queue.lookup import ids_in_tail
 from agent.coordination.queue.model import ClaimOutcome
-from agent.errors import AmbiguousWriteError
+from agent.errors import AmbiguousWriteError, SheetsError
 from agent.schema import ColumnMap, TabSpec, fit_cell
 from agent.sheets.gateway import SheetsGateway
+
+log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 2_000
 #: How long an append of unknown fate is left to land before it is checked.
@@ -100,10 +103,11 @@ class Mover:
                     if missing
                     else []
                 )
-            except Exception:
-                with self._lock:  # checked again later
+            except SheetsError as exc:  # checked again with a later cycle
+                with self._lock:
                     self._unsure.extend(due[index:])
-                raise
+                log.warning("could not check appends of unknown fate yet: %s", exc)
+                break
             kept = {id(o) for o in still}
             settled += [o for o in item.outcomes if id(o) not in kept]
         with self._lock:
