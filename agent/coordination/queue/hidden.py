@@ -4,8 +4,9 @@ Google does not document whether ``findReplace`` sees rows that a basic filter h
 emulator offers both). Where it does not, the holder of a hidden row cannot renew it, and an
 observer counts that lease as unchanged and takes the row over the moment it shows again,
 while its holder may still run the task. So before it takes rows over, an agent asks which of
-them are hidden now (one read, made only while the tab has a basic filter) and starts their
-lease clocks afresh: once a row shows again, its holder's next renewal lands well inside a
+them are hidden now (one read before each takeover, filter or not: a person may set one at
+any moment, and a "no filter" remembered for a while let one takeover through in the full
+chaos run) and starts their lease clocks afresh: once a row shows again, its holder's next renewal lands well inside a
 new lease length, and a dead holder's row is taken over one lease length later.
 """
 
@@ -23,10 +24,6 @@ from agent.sheets.gateway import SheetsGateway
 
 log = logging.getLogger(__name__)
 
-#: How long "the tab has no basic filter" is trusted before it is read again.
-FILTER_CHECK_EVERY_S = 30.0
-
-
 class FilterWatch:
     """Restarts the lease clocks of rows that a basic filter hides from compare-and-sets."""
 
@@ -41,7 +38,6 @@ class FilterWatch:
         self.title = title
         self.observer = observer
         self._monotonic = monotonic
-        self._unfiltered_until = 0.0  # while in the future: no basic filter, last we looked
 
     def screen(self, rows: Sequence[QueueRow], ages: list[float], lease_s: float) -> list[float]:
         """``ages`` with 0 for the rows that look expired but are hidden by a filter now."""
@@ -52,7 +48,7 @@ class FilterWatch:
             and row.lease.state is LeaseState.CLAIMED
             and age >= row.lease.expires_after_s(lease_s)
         ]
-        if not due or self._monotonic() < self._unfiltered_until:
+        if not due:
             return ages
         numbers = [rows[i].row_number for i in due]
         try:
@@ -62,8 +58,7 @@ class FilterWatch:
                 "%s: which rows a filter hides is unknown (%s); no takeover now", self.title, exc
             )
             return [0.0 if i in due else age for i, age in enumerate(ages)]
-        if hidden is None:
-            self._unfiltered_until = self._monotonic() + FILTER_CHECK_EVERY_S
+        if hidden is None:  # no basic filter
             return ages
         out = list(ages)
         for i in due:
