@@ -6,8 +6,9 @@ observer counts that lease as unchanged and takes the row over the moment it sho
 while its holder may still run the task. So before it takes rows over, an agent asks which of
 them are hidden now (one read before each takeover, filter or not: a person may set one at
 any moment, and a "no filter" remembered for a while let one takeover through in the full
-chaos run) and starts their lease clocks afresh: once a row shows again, its holder's next renewal lands well inside a
-new lease length, and a dead holder's row is taken over one lease length later.
+chaos run) and starts their lease clocks afresh: once a row shows again, its holder's next
+renewal lands well inside a new lease length, and a dead holder's row is taken over one
+lease length later.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from agent.errors import SheetsError
 from agent.sheets.gateway import SheetsGateway
 
 log = logging.getLogger(__name__)
+
 
 class FilterWatch:
     """Restarts the lease clocks of rows that a basic filter hides from compare-and-sets."""

@@ -89,7 +89,7 @@ class QueueTab:
         self.layout = TabLayout(gateway, spec, (history, dlq))
         self.maps = self.layout.maps
         self.reader = WindowReader(
-            gateway, spec, lambda: self.cmap, self.layout.relayout, window_rows
+            gateway, spec, lambda: self.cmap, self.layout.relayout, window_rows, self._pairs
         )
         self.filters = FilterWatch(gateway, spec.title, self.observer)
         self.tombstones = Tombstones(gateway, spec, lambda: self.cmap, self.observer, self._pairs)
@@ -126,11 +126,6 @@ class QueueTab:
     def raw_rows(self) -> list[QueueRow]:
         """Rows with neither ID nor lease (typed by hand) in the last window read."""
         return self.reader.raw_rows
-
-    @property
-    def tombstones_seen(self) -> int:
-        """Tombstones in the rows of the last read."""
-        return self.reader.tombstones_seen
 
     @property
     def removable_tombstones(self) -> int:
@@ -177,7 +172,6 @@ class QueueTab:
         self.tombstones.add_to(batch, plan=self._removal_plan() if limit > 0 else None)
         if not batch.flush(self.gateway) and unknown:
             self._resolve(unknown)
-            self.reader.revisit(SETTLE_S)
         if cycle.lost:
             self.reader.spread_out()
         settled = self.mover.settle() if self.mover.unsettled else []
@@ -286,8 +280,13 @@ class QueueTab:
     def _resolve(self, unknown: dict[str, Settle]) -> None:
         """After an ambiguous write: read the lease cells back and settle each CAS."""
         current = self.locate(list(unknown))
+        late: set[tuple[str, str]] = set()  # what may still land late: looked for again
         for row_id, settle in unknown.items():
-            settle(current.get(row_id) == self._expected.pop(row_id, None))
+            expected = self._expected.pop(row_id, "")
+            settle(current.get(row_id) == expected)
+            if current.get(row_id) != expected:
+                late.add((row_id, expected))
+        self.reader.revisit(SETTLE_S, late)
 
     def _won(self, plan: PlannedClaim, cycle: Cycle) -> None:
         row, new = plan.row, plan.lease
@@ -441,10 +440,6 @@ class QueueTab:
         """The current lease text of each row in ``row_ids`` that is still in the tab."""
         wanted = set(row_ids)
         return {row_id: lease for row_id, lease in self._pairs() if row_id in wanted}
-
-    def rows_holding(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Which (row ID, lease text) pairs some row of the tab holds right now (one read)."""
-        return pairs & set(self._pairs())
 
     def _pairs(self) -> list[tuple[str, str]]:
         return self.layout.id_lease_pairs()

@@ -40,6 +40,7 @@ class WindowReader:
         cmap: Callable[[], ColumnMap],
         relayout: Relayout,
         window_rows: int,
+        pairs: Callable[[], list[tuple[str, str]]] = list,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.gateway = gateway
@@ -47,6 +48,7 @@ class WindowReader:
         self._cmap = cmap
         self._relayout = relayout
         self._monotonic = monotonic
+        self._pairs = pairs  # (ID, Lease) of every row, in sheet order (one read)
         self.window_rows = window_rows
         self.cursor = 2
         self.known_end = 2  # the first row past the data, as last seen
@@ -58,8 +60,9 @@ class WindowReader:
         #: asked for): what a removal of tombstones is planned from. None after a lower read.
         self._top: tuple[ColumnMap, Sequence[Sequence[str]], int] | None = None
         self._searched_at: float | None = None  # monotonic time of a search that found nothing
-        self._last_window = 2  # first row of the window ``next`` read last
-        self._revisit: tuple[int, float] | None = None  # (first row, when) to read again
+        #: Lease cells written by a batch of unknown fate that the read-back did not see, and
+        #: when to look for them again.
+        self._revisit: tuple[set[tuple[str, str]], float] | None = None
         self._blank = False  # whether the last read held no text at all
 
     def read(self, first_row: int, count: int) -> tuple[list[QueueRow], bool]:
@@ -104,13 +107,11 @@ class WindowReader:
         rows): then one read of the Lease column below finds the next row, and the window is
         read there instead.
         """
-        if self._revisit is not None and self._revisit[1] <= self._monotonic():
-            first, _ = self._revisit
-            self._revisit = None
+        first = self._late_row()
+        if first is not None:
             rows, _ = self.read(first, self.window_rows)  # the cursor stays where it was
             self.raw_rows = [r for r in rows if not r.row_id and not r.lease_text]
             return rows
-        self._last_window = self.cursor
         rows, at_end = self.read(self.cursor, self.window_rows)
         if self._blank:
             below = self._next_filled_row(self.cursor + self.window_rows)
@@ -153,10 +154,22 @@ class WindowReader:
                 return first_row + offset
         return None
 
-    def revisit(self, after_s: float) -> None:
-        """Read the last window again in ``after_s``: a claim batch of unknown fate may land
-        late, after its read-back, and the agent adopts its own claims only where it reads."""
-        self._revisit = (self._last_window, self._monotonic() + after_s)
+    def revisit(self, after_s: float, pairs: set[tuple[str, str]]) -> None:
+        """Look for ``pairs`` (row ID, lease text written) again in ``after_s``, and read the
+        window where the first of them is then: a claim batch of unknown fate may land late,
+        after its read-back, and the agent adopts its own claims only where it reads."""
+        if pairs:
+            self._revisit = (set(pairs), self._monotonic() + after_s)
+
+    def _late_row(self) -> int | None:
+        """The row where a late-landed write of :meth:`revisit` is now, when one is due and
+        landed (one read of the ID and Lease columns); None otherwise."""
+        if self._revisit is None or self._revisit[1] > self._monotonic():
+            return None
+        wanted, _ = self._revisit
+        self._revisit = None
+        rows = [2 + i for i, pair in enumerate(self._pairs()) if pair in wanted]
+        return min(rows) if rows else None
 
     def spread_out(self) -> None:
         """After losing claims to other agents, read a random window next time."""
