@@ -75,6 +75,10 @@ def test_move_dimension_moves_columns_and_rows(spreadsheet: gspread.Spreadsheet)
     assert ws.get_all_values()[:2] == [["c", "a", "b"], ["3", "1", "2"]]
     move("ROWS", 1, 2, 4)
     assert [r[1] for r in ws.get_all_values()] == ["a", "x", "y", "1"]
+    # The reference's own example: A1..A5 of 0..4, rows [1..3) moved to 4 give 0, 3, 1, 2, 4.
+    ws.update([[str(n)] for n in range(5)], "A1")
+    move("ROWS", 1, 3, 4)
+    assert [r[0] for r in ws.get_all_values()] == ["0", "3", "1", "2", "4"]
     with pytest.raises(gspread.exceptions.APIError):
         move("COLUMNS", 0, 1, 9)  # past the grid
     assert _grid(spreadsheet, 1) == {"rowCount": 5, "columnCount": 3}

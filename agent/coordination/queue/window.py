@@ -54,7 +54,6 @@ class WindowReader:
         self.known_end = 2  # the first row past the data, as last seen
         #: Rows with neither ID nor lease (typed by hand) in the last window read.
         self.raw_rows: list[QueueRow] = []
-        self.tombstones_seen = 0
         self.problems: dict[str, Problem] = {}
         #: The last read when it started at row 2 (the column map, the rows, how many were
         #: asked for): what a removal of tombstones is planned from. None after a lower read.
@@ -81,7 +80,6 @@ class WindowReader:
         for row in rows:
             if row.problem:
                 self._report(row)
-        self.tombstones_seen = count_tombstones(cmap, values)
         self._top = (cmap, values, count) if first_row == 2 else None
         self._blank = not any(any(str(c).strip() for c in row) for row in values)
         return rows, len(values) < count
@@ -188,10 +186,3 @@ class WindowReader:
                 row.problem,
             )
         self.problems[key] = Problem(self.spec.title, row.row_number, row.row_id, row.problem or "")
-
-
-def count_tombstones(cmap: ColumnMap, values: Sequence[Sequence[str]]) -> int:
-    """How many rows of ``values`` are tombstones (the Lease cell holds the Lease header)."""
-    lease_col = cmap.col("lease")
-    lease_header = cmap.spec.column("lease").header(cmap.language)
-    return sum(1 for row in values if lease_col < len(row) and row[lease_col] == lease_header)
