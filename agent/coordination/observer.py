@@ -21,6 +21,11 @@ class LeaseObserver:
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The monotonic clock the ages are measured on."""
+        return self._clock
+
     def observe(self, key: str, value: str) -> float:
         """Record ``value`` for ``key``; return for how long it has been seen unchanged."""
         now = self._clock()

@@ -16,7 +16,7 @@ import uuid
 from agent.clock import utc_iso
 from agent.coordination.batch import WriteBatch
 from agent.coordination.cas import set_cell_request
-from agent.coordination.lease import LeaseState, pending
+from agent.coordination.lease import Lease, LeaseState, pending
 from agent.coordination.queue import Claim, ClaimOutcome
 from agent.errors import AgentError, InvalidUrlError, SheetsError, SourceError
 from agent.logs import redact
@@ -50,6 +50,7 @@ class LeaderDuties:
         self.depths = DepthProbe(ctx, ctx.telemetry)
         self._next_compact = 0.0
         self._thread: threading.Thread | None = None
+        ctx.sources.deposed = self._deposed
 
     def start(self) -> None:
         """Run :meth:`loop` on its own thread."""
@@ -122,6 +123,28 @@ class LeaderDuties:
             self.rotation.run()
         self.depths.maybe_count(term)
         return busy
+
+    def _deposed(self, lease: Lease) -> bool:
+        """Whether a source's claim is held by a leader this agent has replaced.
+
+        Only leaders claim sources, and a leader renews them in the batch that renews its
+        leadership. So while this agent leads, another session's claim belongs to a deposed
+        leader: dead, or fenced by its term (its next write is refused and it gives the
+        source back). Waiting out that claim's lease would need one leader to watch it for
+        a whole lease, which a fleet whose leaders keep dying may never have.
+        """
+        ctx = self.ctx
+        if lease.state is not LeaseState.CLAIMED or lease.owner == ctx.owner:
+            return False
+        if not ctx.election.is_leader():
+            return False
+        log.info(
+            "source %s: its holder %r lost the leadership; taken over without waiting out "
+            "its lease",
+            lease.row_id,
+            lease.owner_name,
+        )
+        return True
 
     def _raw_sources_seen(self) -> bool:
         sources = self.ctx.sources

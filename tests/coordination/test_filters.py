@@ -12,7 +12,10 @@ import time
 
 from sheets_emulator import EmulatorServer
 
-from agent.schema import TASKS, TASKS_HISTORY
+from agent.coordination.batch import WriteBatch
+from agent.coordination.observer import LeaseObserver
+from agent.coordination.queue import Claim, QueueTab
+from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.table import read_maps
 from tests.coordination.harness import (
@@ -94,3 +97,73 @@ def test_a_row_hidden_for_longer_than_a_lease_is_not_taken_over_once_shown(
     fleet.stop(grace_s=60)
     check_drained(sheet, ids)
     assert overlaps(fleet.task_log) == []
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _tab(sheet: SheetsGateway, owner: str, clock: _Clock | None = None) -> QueueTab:
+    tab = QueueTab(
+        SheetsGateway(sheet.client, sheet.spreadsheet_id),
+        TASKS,
+        TASKS_HISTORY,
+        TASKS_DLQ,
+        owner=owner,
+        lease_s=30,
+        max_attempts=3,
+        observer=LeaseObserver(clock) if clock else None,
+    )
+    tab.load()
+    return tab
+
+
+def _renew(tab: QueueTab, claim: Claim) -> None:
+    batch = WriteBatch()
+    tab.renew_requests([claim], batch)
+    batch.flush(tab.gateway)
+
+
+def test_a_row_shown_just_before_the_check_waits_for_its_holders_renewal(
+    emulator: EmulatorServer, sheet: SheetsGateway
+) -> None:
+    """Found by the full chaos run (a lapse of a live holder): a row hidden for a long time
+    was shown again, and an observer that had not checked it while hidden (it was not yet
+    due) took it over 3 s later, before its holder's next attempt. Now a row is taken over
+    only when it shows at two checks half a lease apart, with the same lease: a live
+    holder's renewal lands in between; a dead holder's row is taken over at the second."""
+    assert emulator.stats()["config"]["find_replace_hidden_rows"] is False
+    seed_tasks(sheet, 1)
+    holder = _tab(sheet, "holder#1")
+    (claim,) = holder.claim(1).won
+    clock = _Clock()
+    eager = _tab(sheet, "eager#1", clock)
+    sheet_id = sheet.tab(TASKS.title).sheet_id
+    (cmap,) = read_maps(sheet, [TASKS])
+    criteria = {"hiddenValues": ["https://example.test/v/00000"]}
+    spec = {"columnIndex": cmap.col("url"), "filterCriteria": criteria}
+    sheet.batch_update(
+        [{"setBasicFilter": {"filter": {"range": {"sheetId": sheet_id}, "filterSpecs": [spec]}}}]
+    )
+    assert not eager.claim(1).won  # first seen while hidden: its clock starts
+    _renew(holder, claim)  # matches nothing: the row is hidden
+    assert not claim.lost, "a hidden row's renewal must not cost the claim"
+    clock.now += 29
+    assert not eager.claim(1).won
+    sheet.batch_update([{"clearBasicFilter": {"sheetId": sheet_id}}])
+    clock.now += 2  # a lease unchanged, shown a moment ago: the old code took it over here
+    assert not eager.claim(1).won, "taken over before its holder could renew"
+    _renew(holder, claim)  # shown: the holder's renewal lands
+    clock.now += 16
+    assert not eager.claim(1).won, "taken over although its holder renewed"
+
+    # The holder dies: its row is taken over, at the second check half a lease after the first.
+    clock.now += 31
+    assert not eager.claim(1).won
+    clock.now += 16
+    (taken,) = eager.claim(1).won
+    assert (taken.row_id, taken.lease.attempts) == (claim.row_id, 2)

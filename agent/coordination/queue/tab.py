@@ -14,6 +14,7 @@ Moving a finished row: CAS to DONE/FAILED, append to History/DLQ, then a tombsto
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -72,7 +73,7 @@ class QueueTab:
         self.gateway = gateway
         self.spec, self.history, self.dlq = spec, history, dlq
         self.policy = ClaimPolicy(owner, lease_s, max_attempts)
-        self.observer = observer or LeaseObserver()
+        self.observer = observer if observer is not None else LeaseObserver()
         #: Whether this agent removes tombstoned rows and rewrites display cells of this tab
         #: itself. Only the leader does (Sources always; Tasks in its compaction pass), so no
         #: agent deletes rows between another's read and its positional display write.
@@ -86,6 +87,8 @@ class QueueTab:
         #: half-way dropped it) is taken over like anyone else's once the lease has expired;
         #: the default keeps every own row.
         self.holds: Callable[[str], bool] = lambda row_id: True
+        #: Whether a lease is held by a deposed leader (Sources: taken over without waiting).
+        self.deposed: Callable[[Lease], bool] = lambda lease: False
         self.layout = TabLayout(gateway, spec, (history, dlq))
         self.maps = self.layout.maps
         self.reader = WindowReader(
@@ -195,7 +198,8 @@ class QueueTab:
         for row in rows:  # copies of one ID: only the first is observed (their texts differ)
             first = row.lease is not None and row.row_id not in seen
             seen.add(row.row_id)
-            ages.append(self.observer.observe(row.row_id, row.lease_text) if first else 0.0)
+            age = self.observer.observe(row.row_id, row.lease_text) if first else 0.0
+            ages.append(math.inf if row.lease and first and self.deposed(row.lease) else age)
         ages = self.filters.screen(rows, ages, self.policy.lease_s)  # rows a filter hides
         cmap = self.cmap
         ranked = "priority" in cmap.index  # an optional column (see agent.schema.TASKS)
