@@ -139,8 +139,7 @@ class LeaderDuties:
         if not ctx.election.is_leader():
             return False
         log.info(
-            "source %s: its holder %r lost the leadership; taken over without waiting out "
-            "its lease",
+            "source %s: held by %r, who lost the leadership: it may be taken over at once",
             lease.row_id,
             lease.owner_name,
         )

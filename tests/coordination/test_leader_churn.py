@@ -82,4 +82,4 @@ def test_a_dead_leaders_source_is_taken_over_without_waiting_a_lease(
     fleet.stop(grace_s=30)
     _, done = read_tab(sheet, SOURCES_HISTORY)
     assert [(r["url"], r["video_count"]) for r in done] == [(url, "2")]
-    assert "lost the leadership" in output, output[-3000:]
+    assert "who lost the leadership" in output, output[-3000:]
