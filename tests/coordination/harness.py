@@ -15,6 +15,8 @@ import gspread
 from agent.config import Config
 from agent.coordination.enqueue import enqueue_tasks
 from agent.coordination.layout import init_spreadsheet
+from agent.coordination.observer import LeaseObserver
+from agent.coordination.queue import QueueTab
 from agent.demo.fleet import AgentFleet, AgentProcess
 from agent.schema import (
     TASKS,
@@ -144,6 +146,33 @@ class Fleet(AgentFleet):
 
     def stop_all(self) -> None:
         self.kill()
+
+
+def tasks_view(
+    sheet: SheetsGateway,
+    owner: str = "agent#1",
+    *,
+    lease_s: float = 60,
+    window_rows: int = 100,
+    compacts: bool = False,
+    observer: LeaseObserver | None = None,
+) -> QueueTab:
+    """One agent's view of Tasks in this process (3 attempts), on a gateway of its own,
+    loaded."""
+    tab = QueueTab(
+        SheetsGateway(sheet.client, sheet.spreadsheet_id),
+        TASKS,
+        TASKS_HISTORY,
+        TASKS_DLQ,
+        owner=owner,
+        lease_s=lease_s,
+        max_attempts=3,
+        observer=observer,
+        window_rows=window_rows,
+        compacts=compacts,
+    )
+    tab.load()
+    return tab
 
 
 def read_tab(gateway: SheetsGateway, spec: TabSpec) -> tuple[ColumnMap, list[dict[str, str]]]:

@@ -23,7 +23,7 @@ from agent.errors import SheetsError
 from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY
 from agent.sheets.a1 import column_letter, quote_title
 from agent.sheets.gateway import SheetsGateway
-from tests.coordination.harness import read_tab, seed_tasks
+from tests.coordination.harness import read_tab, seed_tasks, tasks_view
 
 Edit = Callable[[SheetsGateway, int, int], list[dict[str, Any]]]
 
@@ -68,18 +68,7 @@ EDITS: dict[str, Edit] = {
 
 
 def _agent(sheet: SheetsGateway, owner: str, *, compacts: bool) -> QueueTab:
-    tab = QueueTab(
-        SheetsGateway(sheet.client, sheet.spreadsheet_id),
-        TASKS,
-        TASKS_HISTORY,
-        TASKS_DLQ,
-        owner=owner,
-        lease_s=60,
-        max_attempts=3,
-        compacts=compacts,
-    )
-    tab.load()
-    return tab
+    return tasks_view(sheet, owner, compacts=compacts)
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))

@@ -15,7 +15,7 @@ from sheets_emulator import EmulatorServer
 from agent.coordination.batch import WriteBatch
 from agent.coordination.observer import LeaseObserver
 from agent.coordination.queue import Claim, QueueTab
-from agent.schema import TASKS, TASKS_DLQ, TASKS_HISTORY
+from agent.schema import TASKS, TASKS_HISTORY
 from agent.sheets.gateway import SheetsGateway
 from agent.sheets.table import read_maps
 from tests.coordination.harness import (
@@ -25,6 +25,7 @@ from tests.coordination.harness import (
     read_tab,
     seed_tasks,
     task_starts,
+    tasks_view,
     wait_for,
 )
 
@@ -108,18 +109,8 @@ class _Clock:
 
 
 def _tab(sheet: SheetsGateway, owner: str, clock: _Clock | None = None) -> QueueTab:
-    tab = QueueTab(
-        SheetsGateway(sheet.client, sheet.spreadsheet_id),
-        TASKS,
-        TASKS_HISTORY,
-        TASKS_DLQ,
-        owner=owner,
-        lease_s=30,
-        max_attempts=3,
-        observer=LeaseObserver(clock) if clock else None,
-    )
-    tab.load()
-    return tab
+    observer = LeaseObserver(clock) if clock else None
+    return tasks_view(sheet, owner, lease_s=30, observer=observer)
 
 
 def _renew(tab: QueueTab, claim: Claim) -> None:

@@ -26,6 +26,7 @@ from tests.coordination.harness import (
     read_tab,
     seed_tasks,
     task_starts,
+    tasks_view,
     wait_for,
 )
 
@@ -102,18 +103,7 @@ def test_a_late_tombstone_never_lands_on_the_requeued_row(
 
 def _agent(sheet: SheetsGateway, window_rows: int = 100) -> QueueTab:
     """One agent's view of Tasks, in this process, on a gateway of its own."""
-    agent = QueueTab(
-        SheetsGateway(sheet.client, sheet.spreadsheet_id),
-        TASKS,
-        TASKS_HISTORY,
-        TASKS_DLQ,
-        owner="agent#1",
-        lease_s=60,
-        max_attempts=3,
-        window_rows=window_rows,
-    )
-    agent.load()
-    return agent
+    return tasks_view(sheet, window_rows=window_rows)
 
 
 def test_a_history_append_that_lands_late_is_not_appended_twice(
