@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 
 from agent.clock import utc_iso
-from agent.coordination.lease import pending
+from agent.coordination.lease import lease_or_none, pending
 from agent.coordination.queue import Claim
+from agent.coordination.queue.layout import shape
 from agent.runtime.context import AgentContext
 from agent.schema import (
     TASKS,
@@ -68,7 +70,8 @@ class TaskFeed:
         priority: int = 0,
         handler: str | None = None,
     ) -> int | None:
-        """Append one task per new video; None when leadership was lost first.
+        """Append one task per new video; None when leadership was lost first, or the Tasks
+        columns moved under the append (expand the source again).
 
         ``priority`` (the source's) goes into each task's Priority cell when Tasks has that
         optional column, so agents claim those tasks first within their claim window;
@@ -113,11 +116,28 @@ class TaskFeed:
             except Exception:
                 # Some chunks (or an ambiguous one) may have landed: read Tasks whole next time
                 # rather than trusting the index, so a retry neither skips nor repeats a video.
-                self.index.reset_tab(TASKS.title)
-                self.index_loaded = False
+                self._forget_tasks()
                 raise
+            if shape(self.ctx.tasks.layout.fresh()) != shape(cmap):
+                # A column moved in the round trip between that header read and the append:
+                # the rows may sit shifted, with no lease where Lease is now. They are left
+                # alone (reported); the source is expanded again, by the new columns, and the
+                # index, which counts only rows holding a lease, queues those videos again.
+                log.warning(
+                    "Tasks: the columns changed while %d task(s) of source %s were appended; "
+                    "expanding it again",
+                    len(rows),
+                    claim.row_id,
+                )
+                self._forget_tasks()
+                return None
         self.index.update(keys)
         return len(rows)
+
+    def _forget_tasks(self) -> None:
+        """Read Tasks whole into the index next time rather than trust what it holds."""
+        self.index.reset_tab(TASKS.title)
+        self.index_loaded = False
 
     def refresh_index(self) -> None:
         """Feed the dedup index only what was added since its last read.
@@ -153,10 +173,27 @@ class TaskFeed:
             column_range(spec.title, maps[spec.title].col("video_key"), first)
             for spec, first in zip(tabs, starts, strict=True)
         ]
+        # Tasks' Lease column rides along: a Tasks row counts only when it holds a lease (a
+        # row shifted by a column insert, or typed by hand, is run by nobody).
+        queued = next((i for i, spec in enumerate(tabs) if spec.title == TASKS.title), None)
+        if queued is not None:
+            ranges.append(column_range(TASKS.title, maps[TASKS.title].col("lease"), starts[queued]))
         replies = self.ctx.gateway.read(ranges)
         moved = False
-        for spec, first, values in zip(tabs, starts, replies, strict=True):
+        for i, (spec, first, values) in enumerate(zip(tabs, starts, replies, strict=False)):
             keys = [row[0] if row else "" for row in values]
+            if i == queued:
+                keys = _with_leases_only(keys, replies[-1])
             if not self.index.feed(spec.title, first, keys):
                 moved = True
         return moved
+
+
+def _with_leases_only(keys: list[str], leases: Sequence[Sequence[str]]) -> list[str]:
+    """``keys`` with a blank for each row whose Lease cell holds no lease."""
+    return [
+        key
+        if i < len(leases) and leases[i] and lease_or_none(str(leases[i][0])) is not None
+        else ""
+        for i, key in enumerate(keys)
+    ]

@@ -20,6 +20,7 @@ from sheets_emulator import EmulatorServer
 from agent.coordination.enqueue import add_sources
 from agent.coordination.lease import LeaseState
 from agent.coordination.queue import ClaimOutcome, QueueTab
+from agent.coordination.queue.layout import TabLayout
 from agent.errors import AmbiguousWriteError, SheetsError
 from agent.runtime import Orchestrator
 from agent.runtime import leader as leader_module
@@ -143,6 +144,53 @@ def test_a_column_inserted_during_an_expansion_never_shifts_the_tasks_appended(
     assert not errors, errors
     _, history = read_tab(sheet, TASKS_HISTORY)
     assert sorted(r["video_key"] for r in history) == sorted(IDS)
+
+
+@pytest.mark.parametrize("left_of", ["worker", "attempts"])  # left of Video Key, or right of it
+def test_a_column_inserted_between_the_header_read_and_the_append_costs_no_task(
+    emulator: EmulatorServer,
+    sheet: SheetsGateway,
+    site: LocalSite,
+    monkeypatch: pytest.MonkeyPatch,
+    left_of: str,
+) -> None:
+    """The round trip between that fresh header read and the append was still open: a column
+    inserted inside it shifted the appended rows (no lease where the Lease column is now), and
+    the dedup index counted their videos as queued, so nobody ever ran them. Now the header is
+    read once more after the append; when it changed, the source is expanded again, and the
+    index counts a Tasks row only when its Lease cell holds a lease."""
+    real_fresh = TabLayout.fresh
+    inserted: list[int] = []
+
+    def fresh_then_a_person_inserts_a_column(layout: TabLayout) -> Any:
+        cmap = real_fresh(layout)
+        if layout.spec.title == TASKS.title and not inserted:
+            person = SheetsGateway(sheet.client, sheet.spreadsheet_id)
+            at = cmap.col(left_of)
+            span = {"sheetId": person.tab(TASKS.title).sheet_id, "dimension": "COLUMNS"}
+            span |= {"startIndex": at, "endIndex": at + 1}
+            person.batch_update([{"insertDimension": {"range": span, "inheritFromBefore": True}}])
+            inserted.append(at)
+        return cmap
+
+    monkeypatch.setattr(TabLayout, "fresh", fresh_then_a_person_inserts_a_column)
+    add_sources(sheet, [site.url("/embeds.html")])
+    config = agent_config(emulator.host_port, sheet, "leader")
+    with Orchestrator(config) as orchestrator:
+        thread, errors = _run_in_thread(orchestrator)
+        try:
+            wait_for(
+                lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= len(IDS), 60, "every task done"
+            )
+        finally:
+            orchestrator.request_stop()
+            thread.join(timeout=30)
+    assert inserted, "the column went in between the header read and the append"
+    assert not errors, errors
+    _, history = read_tab(sheet, TASKS_HISTORY)
+    assert sorted(r["video_key"] for r in history) == sorted(IDS)
+    _, done = read_tab(sheet, SOURCES_HISTORY)
+    assert len(done) == 1
 
 
 def test_an_agent_rides_out_an_outage_longer_than_its_retries(tmp_path: Path) -> None:
