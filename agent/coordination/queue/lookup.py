@@ -1,5 +1,5 @@
-"""Finding rows by content: the ID column's tail (the ID and Lease columns read whole are
-:meth:`agent.coordination.queue.layout.TabLayout.id_lease_pairs`)."""
+"""Finding rows by content: the ID column's tail, and the lease of each ID among the ID and
+Lease columns read whole (:meth:`agent.coordination.queue.layout.TabLayout.id_lease_pairs`)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,15 @@ def ids_in_tail(
     first = max(2, info.row_count - tail - len(row_ids))
     (values,) = gateway.read([column_range(title, id_col, first)])
     return {row[0] for row in values if row} & set(row_ids)
+
+
+def leases_of(pairs: Sequence[tuple[str, str]], row_ids: Sequence[str]) -> dict[str, str]:
+    """The lease text of each of ``row_ids`` in ``pairs`` (ID and Lease of every row, in sheet
+    order). Of two rows of one ID the lower one holding a lease wins: a copy without one (a
+    row shifted by a column insert) is nobody's claim."""
+    wanted = set(row_ids)
+    found: dict[str, str] = {}
+    for row_id, lease in pairs:
+        if row_id in wanted and (lease.strip() or row_id not in found):
+            found[row_id] = lease
+    return found

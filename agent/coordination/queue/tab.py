@@ -27,6 +27,7 @@ from agent.coordination.observer import LeaseObserver
 from agent.coordination.queue.display import project
 from agent.coordination.queue.hidden import FilterWatch
 from agent.coordination.queue.layout import TabLayout
+from agent.coordination.queue.lookup import leases_of
 from agent.coordination.queue.model import Claim, ClaimOutcome, Cycle, Problem
 from agent.coordination.queue.moves import SETTLE_S, Mover
 from agent.coordination.queue.plan import (
@@ -442,8 +443,7 @@ class QueueTab:
 
     def locate(self, row_ids: Sequence[str]) -> dict[str, str]:
         """The current lease text of each row in ``row_ids`` that is still in the tab."""
-        wanted = set(row_ids)
-        return {row_id: lease for row_id, lease in self._pairs() if row_id in wanted}
+        return leases_of(self._pairs(), row_ids)
 
     def _pairs(self) -> list[tuple[str, str]]:
         return self.layout.id_lease_pairs()
