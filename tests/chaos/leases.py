@@ -100,6 +100,11 @@ class LeaseWatch:
         if before is None or before[2] == key[2]:
             return
         old = self.claims[before]
+        if key[1] <= before[1]:
+            # Not a takeover, which counts one more attempt than the claim it takes: a new life
+            # of the task (requeued from the DLQ, attempts 0 again) whose finish and removal
+            # fell between two polls, or a claim given back with its attempt refunded.
+            return
         if not self._alive(before, old, t):
             self.takeovers_of_dead += 1
             return
