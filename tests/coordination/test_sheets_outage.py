@@ -107,6 +107,32 @@ def test_a_failed_task_append_neither_strands_the_source_nor_loses_videos(
     assert not [r for r in sources if r.get("id")], "no source left behind in Sources"
 
 
+def _insert_column(sheet: SheetsGateway, at: int) -> None:
+    """A person inserts a blank column into Tasks at index ``at``."""
+    person = SheetsGateway(sheet.client, sheet.spreadsheet_id)
+    span = {"sheetId": person.tab(TASKS.title).sheet_id, "dimension": "COLUMNS"}
+    span |= {"startIndex": at, "endIndex": at + 1}
+    person.batch_update([{"insertDimension": {"range": span, "inheritFromBefore": True}}])
+
+
+def _expand_until_done(emulator: EmulatorServer, sheet: SheetsGateway, url: str) -> list[str]:
+    """Add the source, run a leader in this process until every video ran; the video keys in
+    Tasks History."""
+    add_sources(sheet, [url])
+    config = agent_config(emulator.host_port, sheet, "leader")
+    with Orchestrator(config) as orchestrator:
+        thread, errors = _run_in_thread(orchestrator)
+        try:
+            wait_for(
+                lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= len(IDS), 60, "every task done"
+            )
+        finally:
+            orchestrator.request_stop()
+            thread.join(timeout=30)
+    assert not errors, errors
+    return sorted(r["video_key"] for r in read_tab(sheet, TASKS_HISTORY)[1])
+
+
 def test_a_column_inserted_during_an_expansion_never_shifts_the_tasks_appended(
     emulator: EmulatorServer,
     sheet: SheetsGateway,
@@ -121,29 +147,12 @@ def test_a_column_inserted_during_an_expansion_never_shifts_the_tasks_appended(
 
     def expand_then_a_person_inserts_a_column(*args: Any, **kwargs: Any) -> Any:
         expansion = real_expand(*args, **kwargs)
-        person = SheetsGateway(sheet.client, sheet.spreadsheet_id)
-        (header,) = person.read([f"'{TASKS.title}'!1:1"])
-        at = header[0].index("Worker")
-        span = {"sheetId": person.tab(TASKS.title).sheet_id, "dimension": "COLUMNS"}
-        span |= {"startIndex": at, "endIndex": at + 1}
-        person.batch_update([{"insertDimension": {"range": span, "inheritFromBefore": True}}])
+        (header,) = sheet.read([f"'{TASKS.title}'!1:1"])
+        _insert_column(sheet, header[0].index("Worker"))
         return expansion
 
     monkeypatch.setattr(leader_module, "expand_source", expand_then_a_person_inserts_a_column)
-    add_sources(sheet, [site.url("/embeds.html")])
-    config = agent_config(emulator.host_port, sheet, "leader")
-    with Orchestrator(config) as orchestrator:
-        thread, errors = _run_in_thread(orchestrator)
-        try:
-            wait_for(
-                lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= len(IDS), 60, "every task done"
-            )
-        finally:
-            orchestrator.request_stop()
-            thread.join(timeout=30)
-    assert not errors, errors
-    _, history = read_tab(sheet, TASKS_HISTORY)
-    assert sorted(r["video_key"] for r in history) == sorted(IDS)
+    assert _expand_until_done(emulator, sheet, site.url("/embeds.html")) == sorted(IDS)
 
 
 @pytest.mark.parametrize("left_of", ["worker", "attempts"])  # left of Video Key, or right of it
@@ -165,30 +174,13 @@ def test_a_column_inserted_between_the_header_read_and_the_append_costs_no_task(
     def fresh_then_a_person_inserts_a_column(layout: TabLayout) -> Any:
         cmap = real_fresh(layout)
         if layout.spec.title == TASKS.title and not inserted:
-            person = SheetsGateway(sheet.client, sheet.spreadsheet_id)
-            at = cmap.col(left_of)
-            span = {"sheetId": person.tab(TASKS.title).sheet_id, "dimension": "COLUMNS"}
-            span |= {"startIndex": at, "endIndex": at + 1}
-            person.batch_update([{"insertDimension": {"range": span, "inheritFromBefore": True}}])
-            inserted.append(at)
+            _insert_column(sheet, cmap.col(left_of))
+            inserted.append(cmap.col(left_of))
         return cmap
 
     monkeypatch.setattr(TabLayout, "fresh", fresh_then_a_person_inserts_a_column)
-    add_sources(sheet, [site.url("/embeds.html")])
-    config = agent_config(emulator.host_port, sheet, "leader")
-    with Orchestrator(config) as orchestrator:
-        thread, errors = _run_in_thread(orchestrator)
-        try:
-            wait_for(
-                lambda: len(read_tab(sheet, TASKS_HISTORY)[1]) >= len(IDS), 60, "every task done"
-            )
-        finally:
-            orchestrator.request_stop()
-            thread.join(timeout=30)
+    assert _expand_until_done(emulator, sheet, site.url("/embeds.html")) == sorted(IDS)
     assert inserted, "the column went in between the header read and the append"
-    assert not errors, errors
-    _, history = read_tab(sheet, TASKS_HISTORY)
-    assert sorted(r["video_key"] for r in history) == sorted(IDS)
     _, done = read_tab(sheet, SOURCES_HISTORY)
     assert len(done) == 1
 
